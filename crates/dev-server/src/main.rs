@@ -1,0 +1,3 @@
+//! Development server: static files, scripted demo endpoint, key-holding proxy.
+
+fn main() {}
