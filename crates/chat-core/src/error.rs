@@ -1,0 +1,1 @@
+//! Error kinds and the classification of failed responses.

@@ -1,0 +1,1 @@
+//! Image bytes: type sniffing, dimensions, metadata removal and data URLs.

@@ -1,0 +1,1 @@
+//! Endpoint URLs, headers and bodies for each API style.

@@ -1,0 +1,1 @@
+//! Folding decoded stream events into the assistant reply.

@@ -1,0 +1,1 @@
+//! Tool registry, argument validation and the built-in tools.

@@ -1,0 +1,1 @@
+//! Transcript entries: wire messages plus client metadata.
