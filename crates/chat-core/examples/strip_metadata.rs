@@ -1,0 +1,26 @@
+//! Strips metadata from image files: `strip_metadata IN OUT [IN OUT]...`, printing
+//! the type, dimensions and sizes (used to check results with an external decoder).
+//! Run: `cargo run -p chat-core --example strip_metadata -- in.jpg out.jpg`
+
+use chat_core::image::{classify, dimensions, strip_metadata};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() || args.len() % 2 != 0 {
+        return Err("usage: strip_metadata IN OUT [IN OUT]...".into());
+    }
+    for pair in args.chunks_exact(2) {
+        let input = std::fs::read(&pair[0])?;
+        let image_type = classify(&input)?;
+        let (w, h) = dimensions(&input)?;
+        let output = strip_metadata(&input)?;
+        std::fs::write(&pair[1], &output)?;
+        println!(
+            "{}: {image_type} {w}x{h}, {} -> {} bytes",
+            pair[0],
+            input.len(),
+            output.len()
+        );
+    }
+    Ok(())
+}
