@@ -6,7 +6,7 @@ use chat_core::image::{classify, dimensions, strip_metadata};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() || args.len() % 2 != 0 {
+    if args.is_empty() || !args.len().is_multiple_of(2) {
         return Err("usage: strip_metadata IN OUT [IN OUT]...".into());
     }
     for pair in args.chunks_exact(2) {
