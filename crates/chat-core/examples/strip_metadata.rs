@@ -1,5 +1,5 @@
 //! Strips metadata from image files: `strip_metadata IN OUT [IN OUT]...`, printing
-//! the type, dimensions and sizes (used to check results with an external decoder).
+//! the type, dimensions, sizes and time (used to check results with an external decoder).
 //! Run: `cargo run -p chat-core --example strip_metadata -- in.jpg out.jpg`
 
 use chat_core::image::{classify, dimensions, strip_metadata};
@@ -13,13 +13,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let input = std::fs::read(&pair[0])?;
         let image_type = classify(&input)?;
         let (w, h) = dimensions(&input)?;
+        let start = std::time::Instant::now();
         let output = strip_metadata(&input)?;
+        let elapsed = start.elapsed();
         std::fs::write(&pair[1], &output)?;
         println!(
-            "{}: {image_type} {w}x{h}, {} -> {} bytes",
+            "{}: {image_type} {w}x{h}, {} -> {} bytes in {:.2} ms",
             pair[0],
             input.len(),
-            output.len()
+            output.len(),
+            elapsed.as_secs_f64() * 1e3
         );
     }
     Ok(())
