@@ -1,0 +1,73 @@
+// The first vertical slice: the standalone page, pointed at the demo endpoint, streams a
+// reply token by token into the chat.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, openPage, parts } from "./harness.mjs";
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer({ delayMs: 20 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Records the streaming reply's text length on every DOM change until it is finished. */
+function recordGrowth(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const root = document.querySelector("foundry-chat").shadowRoot;
+        const lengths = [];
+        const observer = new MutationObserver(() => {
+          const live = root.querySelector('[data-state="streaming"] .fc-body');
+          if (live) {
+            const n = live.textContent.length;
+            if (n > 0 && lengths[lengths.length - 1] !== n) lengths.push(n);
+          } else if (lengths.length > 0) {
+            observer.disconnect();
+            resolve(lengths);
+          }
+        });
+        observer.observe(root, { subtree: true, childList: true, characterData: true });
+        setTimeout(() => resolve(lengths), 20000);
+      }),
+  );
+}
+
+test("a message sent with Enter gets a reply that streams in and grows", async () => {
+  const { page, context, problems } = await openPage(browser, `${server.url}/`);
+  const chat = parts(page);
+  await chat.input.fill("Hello there");
+  const growth = recordGrowth(page);
+  await chat.input.press("Enter");
+  const lengths = await growth;
+  await chat.assistant.last().waitFor();
+  assert.equal(await chat.user.count(), 1);
+  assert.equal((await chat.user.first().textContent()).trim(), "Hello there");
+  assert.ok(lengths.length >= 2, `expected at least two partial lengths, saw ${JSON.stringify(lengths)}`);
+  for (let i = 1; i < lengths.length; i++) assert.ok(lengths[i] > lengths[i - 1], `text shrank: ${lengths}`);
+  const finalText = await chat.assistant.last().textContent();
+  assert.ok(finalText.length >= lengths[lengths.length - 1], "the final reply is shorter than a partial one");
+  assert.match(finalText, /demo/i);
+  assert.equal(await chat.input.inputValue(), "", "the composer is emptied after sending");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the Send button sends too, and becomes Stop while the reply streams", async () => {
+  const { page, context, problems } = await openPage(browser, `${server.url}/`);
+  const chat = parts(page);
+  await chat.input.fill("slow");
+  await chat.send.click();
+  await chat.stop.waitFor();
+  assert.equal(await chat.send.count(), 0, "Send and Stop never show together");
+  await chat.send.waitFor({ timeout: 20000 });
+  assert.equal(await chat.stop.count(), 0);
+  assert.equal(await chat.assistant.count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
