@@ -253,7 +253,9 @@ pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, Co
             }
             _ => {
                 if value.trim().is_empty() || value.chars().any(char::is_control) {
-                    return Err(invalid("expected a non-empty key without control characters"));
+                    return Err(invalid(
+                        "expected a non-empty key without control characters",
+                    ));
                 }
                 options.demo.key = value;
             }

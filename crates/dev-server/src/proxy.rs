@@ -51,9 +51,10 @@ impl AllowedOrigins {
     }
 
     fn allows_host(&self, host: &str) -> bool {
-        self.origins
-            .iter()
-            .any(|o| o.strip_prefix("http://").is_some_and(|h| h.eq_ignore_ascii_case(host)))
+        self.origins.iter().any(|o| {
+            o.strip_prefix("http://")
+                .is_some_and(|h| h.eq_ignore_ascii_case(host))
+        })
     }
 
     /// Refuses requests another site (or a DNS-rebound name) could make.
@@ -65,7 +66,9 @@ impl AllowedOrigins {
         };
         let host = text(header::HOST).unwrap_or_default();
         if !self.allows_host(&host) {
-            return Err(format!("the Host '{host}' is not this server's own address"));
+            return Err(format!(
+                "the Host '{host}' is not this server's own address"
+            ));
         }
         match text(header::ORIGIN) {
             Some(origin) if !self.allows_origin(&origin) => {
@@ -115,7 +118,11 @@ pub fn router(
 }
 
 fn error(status: StatusCode, code: &str, message: String) -> Response {
-    (status, Json(json!({"error": {"code": code, "message": message}}))).into_response()
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
 }
 
 /// Request headers passed on; everything else (cookies, client keys, hop-by-hop) is dropped.
@@ -247,13 +254,25 @@ mod tests {
     #[test]
     fn own_origin_passes_and_foreign_origins_do_not() {
         let allowed = AllowedOrigins::new("127.0.0.1", 8080);
-        let own = headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")]);
+        let own = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080"),
+        ]);
         assert!(allowed.check(&Method::POST, &own).is_ok());
-        let localhost = headers(&[("host", "localhost:8080"), ("origin", "http://localhost:8080")]);
+        let localhost = headers(&[
+            ("host", "localhost:8080"),
+            ("origin", "http://localhost:8080"),
+        ]);
         assert!(allowed.check(&Method::POST, &localhost).is_ok());
-        let foreign = headers(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")]);
+        let foreign = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://evil.example"),
+        ]);
         assert!(allowed.check(&Method::POST, &foreign).is_err());
-        let other_port = headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:3000")]);
+        let other_port = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:3000"),
+        ]);
         assert!(allowed.check(&Method::POST, &other_port).is_err());
     }
 
@@ -272,20 +291,41 @@ mod tests {
     #[test]
     fn client_credentials_and_cookies_are_not_forwarded() {
         for name in ["api-key", "authorization", "cookie", "origin", "host"] {
-            assert!(!forwards_request_header(&HeaderName::from_static(name)), "{name}");
+            assert!(
+                !forwards_request_header(&HeaderName::from_static(name)),
+                "{name}"
+            );
         }
         for name in ["content-type", "extra-parameters", "x-ms-client-request-id"] {
-            assert!(forwards_request_header(&HeaderName::from_static(name)), "{name}");
+            assert!(
+                forwards_request_header(&HeaderName::from_static(name)),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn retry_headers_pass_back_but_cors_and_cookies_do_not() {
-        for name in ["retry-after", "retry-after-ms", "content-type", "x-request-id"] {
-            assert!(forwards_response_header(&HeaderName::from_static(name)), "{name}");
+        for name in [
+            "retry-after",
+            "retry-after-ms",
+            "content-type",
+            "x-request-id",
+        ] {
+            assert!(
+                forwards_response_header(&HeaderName::from_static(name)),
+                "{name}"
+            );
         }
-        for name in ["access-control-allow-origin", "set-cookie", "transfer-encoding"] {
-            assert!(!forwards_response_header(&HeaderName::from_static(name)), "{name}");
+        for name in [
+            "access-control-allow-origin",
+            "set-cookie",
+            "transfer-encoding",
+        ] {
+            assert!(
+                !forwards_response_header(&HeaderName::from_static(name)),
+                "{name}"
+            );
         }
     }
 }

@@ -3,20 +3,29 @@
 
 use std::path::Path;
 
+use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{header, HeaderValue};
-use axum::middleware::map_response;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 
 /// Serves `dist`; unknown paths are 404.
 pub fn router(dist: &Path) -> Router {
-    Router::new()
-        .fallback_service(ServeDir::new(dist))
-        .layer(map_response(no_cache_for_html))
+    let files = ServeDir::new(dist);
+    Router::new().fallback(move |request: Request| {
+        let files = files.clone();
+        async move {
+            match files.oneshot(request).await {
+                Ok(response) => no_cache_for_html(response.map(Body::new)),
+                Err(never) => match never {},
+            }
+        }
+    })
 }
 
-async fn no_cache_for_html(mut response: Response) -> Response {
+fn no_cache_for_html(mut response: Response) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -27,5 +36,5 @@ async fn no_cache_for_html(mut response: Response) -> Response {
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
-    response
+    response.into_response()
 }

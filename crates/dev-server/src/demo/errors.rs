@@ -76,7 +76,11 @@ impl VendorError {
 
     /// An unknown top-level parameter sent without `extra-parameters: pass-through`.
     pub fn extra_parameter(name: &str) -> Self {
-        Self::invalid_input(&["body", name], "extra fields not permitted", "value_error.extra")
+        Self::invalid_input(
+            &["body", name],
+            "extra fields not permitted",
+            "value_error.extra",
+        )
     }
 
     /// An `extra-parameters` header value the service does not know.

@@ -46,9 +46,7 @@ fn inspect(url: &str) -> Result<ImageInfo, String> {
     let unpadded = cleaned.trim_end_matches('=');
     let bytes = STANDARD
         .decode(&cleaned)
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(unpadded)
-        })
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(unpadded))
         .or_else(|_| URL_SAFE.decode(&cleaned))
         .map_err(|e| format!("corrupt base64 ({e})"))?;
     let size = bytes.len();

@@ -103,7 +103,10 @@ async fn cors(request: Request, next: Next) -> Response {
                 "api-key, authorization, content-type, extra-parameters, x-ms-client-request-id",
             ),
         );
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
         preflight
     } else {
         next.run(request).await
@@ -158,9 +161,11 @@ fn has_api_version(query: Option<&str>) -> bool {
 
 /// Applies the `extra-parameters` header to unknown top-level keys (Azure style only).
 fn extra_parameters(headers: &HeaderMap, extra: &[String]) -> Result<Vec<String>, VendorError> {
-    let mode = headers
-        .get("extra-parameters")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_ascii_lowercase());
+    let mode = headers.get("extra-parameters").map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .trim()
+            .to_ascii_lowercase()
+    });
     match mode.as_deref() {
         Some("pass-through") => Ok(extra.to_vec()),
         Some("drop") => Ok(Vec::new()),

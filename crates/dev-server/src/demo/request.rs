@@ -319,7 +319,11 @@ mod tests {
 
     #[test]
     fn missing_or_empty_messages_are_invalid_input() {
-        for body in [json!({}), json!({"messages": []}), json!({"messages": "hi"})] {
+        for body in [
+            json!({}),
+            json!({"messages": []}),
+            json!({"messages": "hi"}),
+        ] {
             let err = ChatRequest::parse(&body).err();
             assert_eq!(err.map(|e| e.status.as_u16()), Some(422), "{body}");
         }

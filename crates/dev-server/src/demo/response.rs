@@ -19,6 +19,8 @@ use super::script::{Ending, Finish, Reply};
 const SLOW_DELAY: Duration = Duration::from_millis(100);
 /// How long a "stall" keeps the connection silent before cutting it.
 const STALL: Duration = Duration::from_secs(300);
+/// Pause before a "drop" cuts the connection.
+const DROP_PAUSE: Duration = Duration::from_millis(50);
 /// With no delay, frames are sent in batches of about this many bytes.
 const BATCH_BYTES: usize = 16 * 1024;
 
@@ -85,7 +87,10 @@ impl Envelope {
             ));
         }
         for token in &reply.content {
-            frames.push(Frame::data(&self.chunk(json!({"content": token}), None), true));
+            frames.push(Frame::data(
+                &self.chunk(json!({"content": token}), None),
+                true,
+            ));
         }
         for (index, call) in reply.tool_calls.iter().enumerate() {
             let opening = json!({"tool_calls": [{
@@ -106,7 +111,9 @@ impl Envelope {
         match reply.ending {
             Ending::Complete => {
                 let mut last = match self.style {
-                    ApiStyle::AzureInference => self.chunk(json!({"content": ""}), Some(reply.finish)),
+                    ApiStyle::AzureInference => {
+                        self.chunk(json!({"content": ""}), Some(reply.finish))
+                    }
                     ApiStyle::OpenAi => self.chunk(json!({}), Some(reply.finish)),
                 };
                 if self.style == ApiStyle::AzureInference {
@@ -213,7 +220,11 @@ impl Pacer {
         }
         match self.tail.take()? {
             Tail::End => None,
-            Tail::Fail => Some((Err(io::Error::other("scripted connection drop")), self)),
+            Tail::Fail => {
+                // Let the tokens already written reach the client before the cut.
+                tokio::time::sleep(DROP_PAUSE).await;
+                Some((Err(io::Error::other("scripted connection drop")), self))
+            }
             Tail::StallThenFail => {
                 tokio::time::sleep(STALL).await;
                 Some((Err(io::Error::other("scripted stall ended")), self))
@@ -235,7 +246,12 @@ fn tail_of(ending: Ending) -> Tail {
 }
 
 /// The reply as a truly streamed SSE response.
-pub fn streamed(envelope: &Envelope, reply: &Reply, include_usage: bool, delay: Duration) -> Response {
+pub fn streamed(
+    envelope: &Envelope,
+    reply: &Reply,
+    include_usage: bool,
+    delay: Duration,
+) -> Response {
     let pacer = Pacer {
         frames: envelope.frames(reply, include_usage).into_iter(),
         delay: if reply.slow { SLOW_DELAY } else { delay },
@@ -243,7 +259,10 @@ pub fn streamed(envelope: &Envelope, reply: &Reply, include_usage: bool, delay: 
     };
     let mut response = pacer.into_body().into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }

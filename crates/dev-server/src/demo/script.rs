@@ -292,10 +292,7 @@ fn tool_calls(request: &ChatRequest, triggers: &Triggers, ids: &AtomicU64) -> Ve
         _ => None,
     };
     let flight = request.tools.iter().find(|t| t.name == FLIGHT_TOOL);
-    let Some(first) = named
-        .or(flight)
-        .or(request.tools.first())
-    else {
+    let Some(first) = named.or(flight).or(request.tools.first()) else {
         return Vec::new();
     };
     let mut calls = vec![(first, arguments_for(first, text, false))];
@@ -526,7 +523,10 @@ mod tests {
 
     #[test]
     fn long_n_reads_the_size_and_plain_long_uses_the_default() {
-        assert_eq!(Triggers::new("long 20,000 please").long_tokens(), Some(20_000));
+        assert_eq!(
+            Triggers::new("long 20,000 please").long_tokens(),
+            Some(20_000)
+        );
         assert_eq!(Triggers::new("a long one").long_tokens(), Some(2_000));
         assert_eq!(Triggers::new("long 999999999").long_tokens(), Some(200_000));
         assert_eq!(Triggers::new("short").long_tokens(), None);
@@ -594,7 +594,9 @@ mod tests {
         };
         assert_eq!(reply.tool_calls.len(), 2);
         assert_ne!(reply.tool_calls[0].id, reply.tool_calls[1].id);
-        assert!(reply.tool_calls[1].arguments().contains(r#""origin_city": "Rome""#));
+        assert!(reply.tool_calls[1]
+            .arguments()
+            .contains(r#""origin_city": "Rome""#));
     }
 
     #[test]
@@ -664,7 +666,10 @@ mod tests {
             panic!("error reply")
         };
         let parsed: Result<Value, _> = serde_json::from_str(&reply.content.concat());
-        assert_eq!(parsed.ok().and_then(|v| v.get("demo").cloned()), Some(json!(true)));
+        assert_eq!(
+            parsed.ok().and_then(|v| v.get("demo").cloned()),
+            Some(json!(true))
+        );
     }
 
     #[test]

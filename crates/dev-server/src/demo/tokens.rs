@@ -42,7 +42,8 @@ mod tests {
 
     #[test]
     fn tokens_concatenate_back_to_the_text() {
-        let text = "  Hello, wörld!\n\n| a | b |\n```rust\nfn main() {}\n```\nsupercalifragilistic ";
+        let text =
+            "  Hello, wörld!\n\n| a | b |\n```rust\nfn main() {}\n```\nsupercalifragilistic ";
         assert_eq!(tokenize(text).concat(), text);
     }
 
