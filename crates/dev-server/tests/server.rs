@@ -375,7 +375,7 @@ async fn streamed_parallel_tool_calls_open_with_id_and_name_then_argument_fragme
     let (text, _) = stream_text(&base, "/v1/chat/completions", body).await;
     let chunks = chunks(&sse_data(&text));
     let mut ids = Vec::new();
-    let mut arguments = vec![String::new(), String::new()];
+    let mut arguments = [String::new(), String::new()];
     for chunk in &chunks {
         let Some(calls) = chunk
             .pointer("/choices/0/delta/tool_calls")
@@ -390,8 +390,11 @@ async fn streamed_parallel_tool_calls_open_with_id_and_name_then_argument_fragme
                 assert_eq!(call["function"]["arguments"], "");
                 assert_eq!(call["type"], "function");
                 ids.push(id.to_owned());
-            } else if let Some(fragment) = call["function"]["arguments"].as_str() {
-                arguments[index].push_str(fragment);
+            } else if let (Some(fragment), Some(slot)) = (
+                call["function"]["arguments"].as_str(),
+                arguments.get_mut(index),
+            ) {
+                slot.push_str(fragment);
             }
         }
     }

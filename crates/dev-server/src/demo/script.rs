@@ -733,4 +733,16 @@ mod tests {
         assert!(!reply.reasoning.is_empty());
         assert!(!reply.content.concat().contains("<think>"));
     }
+
+    #[test]
+    fn demo_md_documents_every_trigger_phrase() {
+        let doc = include_str!("../../DEMO.md");
+        for trigger in TRIGGERS {
+            assert!(
+                doc.contains(&format!("`{}`", trigger.phrase)),
+                "{}",
+                trigger.phrase
+            );
+        }
+    }
 }
