@@ -835,3 +835,21 @@ async fn unconfigured_proxy_answers_503_saying_how_to_configure_it() {
             && message.contains("AZURE_INFERENCE_CREDENTIAL")
     );
 }
+
+#[tokio::test]
+async fn stall_sends_a_few_tokens_then_keeps_the_connection_silent() {
+    let base = demo().await;
+    let body = json!({"messages": user("stall"), "stream": true});
+    let mut response = post_json(&format!("{base}/v1/chat/completions"), body).await;
+    let mut received = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_millis(600), response.chunk()).await {
+            Ok(Ok(Some(bytes))) => received.extend_from_slice(&bytes),
+            Ok(other) => panic!("the stream ended instead of stalling: {other:?}"),
+            Err(_) => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.contains("\"content\""));
+    assert!(!text.contains("[DONE]") && !text.contains("finish_reason\":\"stop"));
+}
