@@ -46,7 +46,11 @@ pub enum Update {
     /// Text appended to `refusal`.
     Refusal(String),
     /// The tool call at `position` in `tool_calls` started, or its id or name became known.
-    ToolCall { position: usize, id: String, name: String },
+    ToolCall {
+        position: usize,
+        id: String,
+        name: String,
+    },
     /// Text appended to the arguments of the tool call at `position`.
     ToolArguments { position: usize, fragment: String },
     /// A (new) finish reason.
@@ -166,7 +170,10 @@ impl ChoiceState {
 
     fn apply(&mut self, delta: Delta, updates: &mut Option<&mut Vec<Update>>) {
         let r = &mut self.reply;
-        for text in [delta.reasoning_content, delta.reasoning].into_iter().flatten() {
+        for text in [delta.reasoning_content, delta.reasoning]
+            .into_iter()
+            .flatten()
+        {
             if !text.is_empty() {
                 r.reasoning.push_str(&text);
                 if let Some(u) = updates.as_deref_mut() {
@@ -197,7 +204,10 @@ impl ChoiceState {
             None => (None, None),
         };
         let calls = &mut self.reply.tool_calls;
-        let brings_new_id = |existing: &ToolCall| id.as_ref().is_some_and(|i| !existing.id.is_empty() && existing.id != *i);
+        let brings_new_id = |existing: &ToolCall| {
+            id.as_ref()
+                .is_some_and(|i| !existing.id.is_empty() && existing.id != *i)
+        };
         let found = match call.index {
             Some(i) => self.wire_index.iter().rposition(|w| *w == Some(i)),
             None => calls.len().checked_sub(1),
@@ -291,7 +301,10 @@ impl StreamAccumulator {
 
     /// The reply of choice `index` (`n > 1`), if it appeared.
     pub fn choice(&self, index: u32) -> Option<&Reply> {
-        self.choices.iter().find(|c| c.index == index).map(|c| &c.reply)
+        self.choices
+            .iter()
+            .find(|c| c.index == index)
+            .map(|c| &c.reply)
     }
 
     /// Indices of all choices seen, 0 first.
@@ -361,7 +374,11 @@ impl StreamAccumulator {
 
     /// The reply of choice 0, consuming the accumulator.
     pub fn into_reply(self) -> Reply {
-        self.choices.into_iter().next().map(|c| c.reply).unwrap_or_default()
+        self.choices
+            .into_iter()
+            .next()
+            .map(|c| c.reply)
+            .unwrap_or_default()
     }
 
     fn flush_into(&mut self, updates: &mut Vec<Update>) {
@@ -430,7 +447,8 @@ impl StreamAccumulator {
 
 /// Reads a non-streaming `chat.completion` body into the reply of choice 0.
 pub fn parse_completion(body: &str) -> Result<Reply, ChatError> {
-    let chunk: Chunk = serde_json::from_str(body.trim()).map_err(|e| ChatError::invalid_response(e.to_string()))?;
+    let chunk: Chunk = serde_json::from_str(body.trim())
+        .map_err(|e| ChatError::invalid_response(e.to_string()))?;
     if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
         let payload = serde_json::json!({ "error": err }).to_string();
         return Err(ChatError::from_stream_payload(&payload));
@@ -583,7 +601,11 @@ mod tests {
         assert_eq!(acc.reply().content, "Hello");
         assert_eq!(
             ups,
-            vec![Update::Content("Hel".into()), Update::Content("lo".into()), Update::Done]
+            vec![
+                Update::Content("Hel".into()),
+                Update::Content("lo".into()),
+                Update::Done
+            ]
         );
         assert_eq!(acc.finish(), Outcome::Complete);
     }
@@ -608,7 +630,10 @@ mod tests {
             r#"{"choices":[{"delta":{"reasoning":"b"}}]}"#,
         ]);
         assert_eq!(acc.reply().reasoning, "ab");
-        assert_eq!(ups, vec![Update::Reasoning("a".into()), Update::Reasoning("b".into())]);
+        assert_eq!(
+            ups,
+            vec![Update::Reasoning("a".into()), Update::Reasoning("b".into())]
+        );
     }
 
     #[test]
@@ -665,13 +690,26 @@ mod tests {
         ]);
         let calls = &acc.reply().tool_calls;
         assert_eq!(calls.len(), 2);
-        assert_eq!(calls[0], ToolCall::function("call_a", "get_weather", "{\"city\": \"Paris\"}"));
-        assert_eq!(calls[1], ToolCall::function("call_b", "get_time", "{\"tz\":\"UTC\"}"));
+        assert_eq!(
+            calls[0],
+            ToolCall::function("call_a", "get_weather", "{\"city\": \"Paris\"}")
+        );
+        assert_eq!(
+            calls[1],
+            ToolCall::function("call_b", "get_time", "{\"tz\":\"UTC\"}")
+        );
         assert_eq!(
             ups[0],
-            Update::ToolCall { position: 0, id: "call_a".into(), name: "get_weather".into() }
+            Update::ToolCall {
+                position: 0,
+                id: "call_a".into(),
+                name: "get_weather".into()
+            }
         );
-        assert_eq!(ups.last(), Some(&Update::FinishReason(FinishReason::ToolCalls)));
+        assert_eq!(
+            ups.last(),
+            Some(&Update::FinishReason(FinishReason::ToolCalls))
+        );
     }
 
     #[test]
@@ -680,7 +718,10 @@ mod tests {
             r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{ \"a\" :"}}]}}]}"#,
             r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":" 1.50 }"}}]}}]}"#,
         ]);
-        assert_eq!(acc.reply().tool_calls[0].function.arguments, "{ \"a\" : 1.50 }");
+        assert_eq!(
+            acc.reply().tool_calls[0].function.arguments,
+            "{ \"a\" : 1.50 }"
+        );
     }
 
     #[test]
@@ -745,7 +786,10 @@ mod tests {
 
     #[test]
     fn end_of_body_after_finish_reason_is_clean_and_without_it_interrupted() {
-        let (mut a, _) = run(&[&content("a"), r#"{"choices":[{"delta":{},"finish_reason":"stop"}]}"#]);
+        let (mut a, _) = run(&[
+            &content("a"),
+            r#"{"choices":[{"delta":{},"finish_reason":"stop"}]}"#,
+        ]);
         assert_eq!(a.finish(), Outcome::Complete);
         let (mut b, _) = run(&[&content("a")]);
         assert_eq!(b.finish(), Outcome::Interrupted);
@@ -763,7 +807,10 @@ mod tests {
         let Outcome::Failed(e) = acc.finish() else {
             panic!("expected failure");
         };
-        assert_eq!((e.kind, e.message.as_str(), e.code.as_deref()), (ErrorKind::StreamError, "Model overloaded", Some("503")));
+        assert_eq!(
+            (e.kind, e.message.as_str(), e.code.as_deref()),
+            (ErrorKind::StreamError, "Model overloaded", Some("503"))
+        );
         assert!(matches!(ups.last(), Some(Update::Failed(_))));
     }
 
@@ -776,7 +823,9 @@ mod tests {
             data: r#"{"message":"upstream timeout"}"#.into(),
             id: String::new(),
         });
-        assert!(matches!(&ups[0], Update::Failed(e) if e.kind == ErrorKind::StreamError && e.message == "upstream timeout"));
+        assert!(
+            matches!(&ups[0], Update::Failed(e) if e.kind == ErrorKind::StreamError && e.message == "upstream timeout")
+        );
         assert!(acc.is_finished());
         assert_eq!(acc.reply().content, "kept");
     }
@@ -802,7 +851,9 @@ mod tests {
 
     #[test]
     fn content_given_as_an_array_of_parts_is_joined() {
-        let (acc, _) = run(&[r#"{"choices":[{"delta":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]}"#]);
+        let (acc, _) = run(&[
+            r#"{"choices":[{"delta":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]}"#,
+        ]);
         assert_eq!(acc.reply().content, "ab");
     }
 
@@ -812,12 +863,29 @@ mod tests {
         let r = parse_completion(body).unwrap();
         assert_eq!(r.content, "Hi");
         assert_eq!(r.reasoning, "hm");
-        assert_eq!(r.tool_calls, vec![ToolCall::function("a", "f", "{}"), ToolCall::function("", "g", "[]")]);
+        assert_eq!(
+            r.tool_calls,
+            vec![
+                ToolCall::function("a", "f", "{}"),
+                ToolCall::function("", "g", "[]")
+            ]
+        );
         assert_eq!(r.finish_reason, Some(FinishReason::ToolCalls));
         assert_eq!(r.usage.unwrap()["total_tokens"], 9);
         assert_eq!(r.model.as_deref(), Some("m"));
-        assert_eq!(parse_completion("<html>").unwrap_err().kind, ErrorKind::InvalidResponse);
-        assert_eq!(parse_completion(r#"{"choices":[]}"#).unwrap_err().kind, ErrorKind::InvalidResponse);
-        assert_eq!(parse_completion(r#"{"error":{"message":"x"}}"#).unwrap_err().kind, ErrorKind::StreamError);
+        assert_eq!(
+            parse_completion("<html>").unwrap_err().kind,
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            parse_completion(r#"{"choices":[]}"#).unwrap_err().kind,
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            parse_completion(r#"{"error":{"message":"x"}}"#)
+                .unwrap_err()
+                .kind,
+            ErrorKind::StreamError
+        );
     }
 }

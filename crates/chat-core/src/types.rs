@@ -173,7 +173,11 @@ fn function_type() -> String {
 
 impl ToolCall {
     /// A function call with raw JSON `arguments` text.
-    pub fn function(id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+    pub fn function(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
         ToolCall {
             id: id.into(),
             kind: function_type(),
@@ -203,7 +207,11 @@ pub struct ToolDefinition {
 
 impl ToolDefinition {
     /// A function tool.
-    pub fn function(name: impl Into<String>, description: Option<String>, parameters: Option<Value>) -> Self {
+    pub fn function(
+        name: impl Into<String>,
+        description: Option<String>,
+        parameters: Option<Value>,
+    ) -> Self {
         ToolDefinition {
             kind: function_type(),
             function: FunctionDefinition {
@@ -241,7 +249,9 @@ impl Serialize for ToolChoice {
             ToolChoice::Auto => s.serialize_str("auto"),
             ToolChoice::None => s.serialize_str("none"),
             ToolChoice::Required => s.serialize_str("required"),
-            ToolChoice::Function(name) => serde_json::json!({"type": "function", "function": {"name": name}}).serialize(s),
+            ToolChoice::Function(name) => {
+                serde_json::json!({"type": "function", "function": {"name": name}}).serialize(s)
+            }
         }
     }
 }
@@ -257,7 +267,11 @@ impl<'de> Deserialize<'de> for ToolChoice {
                 .pointer("/function/name")
                 .and_then(Value::as_str)
                 .map(|n| ToolChoice::Function(n.to_owned()))
-                .ok_or_else(|| serde::de::Error::custom("tool_choice must be auto, none, required or {function:{name}}")),
+                .ok_or_else(|| {
+                    serde::de::Error::custom(
+                        "tool_choice must be auto, none, required or {function:{name}}",
+                    )
+                }),
         }
     }
 }
@@ -340,7 +354,11 @@ mod tests {
             {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA==", "detail": "low"}}
         ]}))
         .unwrap();
-        let Message::User { content: Content::Parts(parts), .. } = &m else {
+        let Message::User {
+            content: Content::Parts(parts),
+            ..
+        } = &m
+        else {
             panic!("expected parts, got {m:?}");
         };
         assert_eq!(
@@ -360,12 +378,17 @@ mod tests {
 
     #[test]
     fn assistant_content_null_reads_as_empty_text() {
-        let m: Message = serde_json::from_value(json!({"role": "assistant", "content": null, "tool_calls": [
-            {"id": "a", "function": {"name": "f", "arguments": "{}"}}
-        ]}))
-        .unwrap();
+        let m: Message =
+            serde_json::from_value(json!({"role": "assistant", "content": null, "tool_calls": [
+                {"id": "a", "function": {"name": "f", "arguments": "{}"}}
+            ]}))
+            .unwrap();
         assert_eq!(m.content(), &Content::Text(String::new()));
-        let Message::Assistant { tool_calls: Some(calls), .. } = m else {
+        let Message::Assistant {
+            tool_calls: Some(calls),
+            ..
+        } = m
+        else {
             panic!("expected tool calls");
         };
         assert_eq!(calls[0].kind, "function");
@@ -373,10 +396,19 @@ mod tests {
 
     #[test]
     fn tool_choice_serializes_as_mode_string_or_named_function() {
-        assert_eq!(serde_json::to_value(ToolChoice::Required).unwrap(), json!("required"));
+        assert_eq!(
+            serde_json::to_value(ToolChoice::Required).unwrap(),
+            json!("required")
+        );
         let named = json!({"type": "function", "function": {"name": "get_time"}});
-        assert_eq!(serde_json::to_value(ToolChoice::Function("get_time".into())).unwrap(), named);
-        assert_eq!(serde_json::from_value::<ToolChoice>(named).unwrap(), ToolChoice::Function("get_time".into()));
+        assert_eq!(
+            serde_json::to_value(ToolChoice::Function("get_time".into())).unwrap(),
+            named
+        );
+        assert_eq!(
+            serde_json::from_value::<ToolChoice>(named).unwrap(),
+            ToolChoice::Function("get_time".into())
+        );
         assert!(serde_json::from_value::<ToolChoice>(json!("sometimes")).is_err());
     }
 
@@ -385,6 +417,9 @@ mod tests {
         let r: FinishReason = serde_json::from_value(json!("eos_token")).unwrap();
         assert_eq!(r, FinishReason::Other("eos_token".into()));
         assert_eq!(serde_json::to_value(&r).unwrap(), json!("eos_token"));
-        assert_eq!(serde_json::from_value::<FinishReason>(json!("tool_calls")).unwrap(), FinishReason::ToolCalls);
+        assert_eq!(
+            serde_json::from_value::<FinishReason>(json!("tool_calls")).unwrap(),
+            FinishReason::ToolCalls
+        );
     }
 }
