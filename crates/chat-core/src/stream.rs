@@ -1,1 +1,891 @@
 //! Folding decoded stream events into the assistant reply.
+//!
+//! [`StreamAccumulator::push`] takes one SSE [`Event`] and returns the [`Update`]s it caused
+//! (text appended, a tool call started, …) so a UI appends instead of diffing; the full
+//! state is always in [`StreamAccumulator::reply`]. [`parse_completion`] reads a
+//! non-streaming `chat.completion` body into the same [`Reply`].
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::ChatError;
+use crate::sse::Event;
+use crate::types::{FinishReason, ToolCall};
+
+/// The reply of one choice as received so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reply {
+    /// Concatenated content (without a leading `<think>` block).
+    pub content: String,
+    /// Concatenated `reasoning_content` / `reasoning`, and a leading `<think>` block.
+    pub reasoning: String,
+    /// Refusal text, when the model refused.
+    pub refusal: Option<String>,
+    /// Tool calls in order of first appearance; `arguments` is the raw concatenation.
+    pub tool_calls: Vec<ToolCall>,
+    /// The last non-null `finish_reason`.
+    pub finish_reason: Option<FinishReason>,
+    /// The last non-null `usage`, as the server sent it (choice 0 only).
+    pub usage: Option<Value>,
+    /// The last non-empty `model` (choice 0 only).
+    pub model: Option<String>,
+    /// The first non-empty response `id` (choice 0 only).
+    pub id: Option<String>,
+}
+
+/// What one event changed in the reply of choice 0.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// The model name became known or changed.
+    Model(String),
+    /// Text appended to `content`.
+    Content(String),
+    /// Text appended to `reasoning`.
+    Reasoning(String),
+    /// Text appended to `refusal`.
+    Refusal(String),
+    /// The tool call at `position` in `tool_calls` started, or its id or name became known.
+    ToolCall {
+        position: usize,
+        id: String,
+        name: String,
+    },
+    /// Text appended to the arguments of the tool call at `position`.
+    ToolArguments { position: usize, fragment: String },
+    /// A (new) finish reason.
+    FinishReason(FinishReason),
+    /// A (new) usage object.
+    Usage(Value),
+    /// `[DONE]`: the stream ended; stop reading.
+    Done,
+    /// The stream ended with an error; stop reading. Content received before is kept.
+    Failed(ChatError),
+}
+
+/// How a streamed reply ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `[DONE]`, or end of body after a finish reason.
+    Complete,
+    /// End of body without a finish reason: the reply is partial.
+    Interrupted,
+    /// An error arrived in the stream, or the stream could not be read.
+    Failed(ChatError),
+}
+
+/// Where a choice's content stands with respect to a leading `<think>` block.
+#[derive(Debug, Clone, PartialEq)]
+enum Think {
+    /// Nothing but a possible beginning of `<think>` (held back) so far.
+    Start(String),
+    /// Inside the block; holds a possible beginning of `</think>`.
+    Inside(String),
+    /// After the block: leading whitespace is dropped until the first other character.
+    After,
+    /// Plain content.
+    Outside,
+}
+
+const OPEN: &str = "<think>";
+const CLOSE: &str = "</think>";
+
+impl Think {
+    /// Routes `text` to `content` or `reasoning`.
+    fn feed(&mut self, text: &str, content: &mut String, reasoning: &mut String) {
+        match self {
+            Think::Outside => content.push_str(text),
+            Think::After => {
+                let rest = text.trim_start();
+                if !rest.is_empty() {
+                    *self = Think::Outside;
+                    content.push_str(rest);
+                }
+            }
+            Think::Start(held) => {
+                held.push_str(text);
+                let trimmed = held.trim_start();
+                if let Some(rest) = trimmed.strip_prefix(OPEN) {
+                    let rest = rest.to_owned();
+                    *self = Think::Inside(String::new());
+                    self.feed(&rest, content, reasoning);
+                } else if !OPEN.starts_with(trimmed) {
+                    content.push_str(held);
+                    *self = Think::Outside;
+                }
+            }
+            Think::Inside(carry) => {
+                carry.push_str(text);
+                if let Some(pos) = carry.find(CLOSE) {
+                    reasoning.push_str(&carry[..pos]);
+                    let rest = carry[pos + CLOSE.len()..].to_owned();
+                    *self = Think::After;
+                    self.feed(&rest, content, reasoning);
+                } else {
+                    let keep = partial_suffix(carry, CLOSE);
+                    let cut = carry.len() - keep;
+                    reasoning.push_str(&carry[..cut]);
+                    carry.drain(..cut);
+                }
+            }
+        }
+    }
+
+    /// Releases held-back text at the end of the reply.
+    fn flush(&mut self, content: &mut String, reasoning: &mut String) {
+        match std::mem::replace(self, Think::Outside) {
+            Think::Start(held) => content.push_str(&held),
+            Think::Inside(carry) => reasoning.push_str(&carry),
+            Think::After | Think::Outside => {}
+        }
+    }
+}
+
+/// Length of the longest suffix of `s` that is a proper prefix of `pat` (ASCII `pat`).
+fn partial_suffix(s: &str, pat: &str) -> usize {
+    (1..pat.len().min(s.len() + 1))
+        .rev()
+        .find(|&n| s.as_bytes().ends_with(&pat.as_bytes()[..n]))
+        .unwrap_or(0)
+}
+
+#[derive(Debug)]
+struct ChoiceState {
+    index: u32,
+    reply: Reply,
+    think: Think,
+    /// The wire `index` of each tool call (parallel to `reply.tool_calls`).
+    wire_index: Vec<Option<u32>>,
+}
+
+impl ChoiceState {
+    fn new(index: u32) -> Self {
+        ChoiceState {
+            index,
+            reply: Reply::default(),
+            think: Think::Start(String::new()),
+            wire_index: Vec::new(),
+        }
+    }
+
+    fn apply(&mut self, delta: Delta, updates: &mut Option<&mut Vec<Update>>) {
+        let r = &mut self.reply;
+        for text in [delta.reasoning_content, delta.reasoning]
+            .into_iter()
+            .flatten()
+        {
+            if !text.is_empty() {
+                r.reasoning.push_str(&text);
+                if let Some(u) = updates.as_deref_mut() {
+                    u.push(Update::Reasoning(text));
+                }
+            }
+        }
+        if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+            let (c0, r0) = (r.content.len(), r.reasoning.len());
+            self.think.feed(&text, &mut r.content, &mut r.reasoning);
+            report_growth(r, c0, r0, updates);
+        }
+        if let Some(text) = delta.refusal.filter(|t| !t.is_empty()) {
+            r.refusal.get_or_insert_with(String::new).push_str(&text);
+            if let Some(u) = updates.as_deref_mut() {
+                u.push(Update::Refusal(text));
+            }
+        }
+        for call in delta.tool_calls.into_iter().flatten() {
+            self.apply_tool_call(call, updates);
+        }
+    }
+
+    fn apply_tool_call(&mut self, call: ToolCallDelta, updates: &mut Option<&mut Vec<Update>>) {
+        let id = call.id.filter(|s| !s.is_empty());
+        let (name, arguments) = match call.function {
+            Some(f) => (f.name.filter(|s| !s.is_empty()), f.arguments),
+            None => (None, None),
+        };
+        let calls = &mut self.reply.tool_calls;
+        let brings_new_id = |existing: &ToolCall| {
+            id.as_ref()
+                .is_some_and(|i| !existing.id.is_empty() && existing.id != *i)
+        };
+        let found = match call.index {
+            Some(i) => self.wire_index.iter().rposition(|w| *w == Some(i)),
+            None => calls.len().checked_sub(1),
+        };
+        let (position, mut header_changed) = match found {
+            Some(p) if !brings_new_id(&calls[p]) => (p, false),
+            _ => {
+                calls.push(ToolCall::function("", "", ""));
+                self.wire_index.push(call.index);
+                (calls.len() - 1, true)
+            }
+        };
+        let target = &mut calls[position];
+        if let Some(id) = id {
+            if target.id.is_empty() {
+                target.id = id;
+                header_changed = true;
+            }
+        }
+        if let Some(name) = name {
+            if target.function.name.is_empty() {
+                target.function.name = name;
+                header_changed = true;
+            }
+        }
+        if let Some(u) = updates.as_deref_mut() {
+            if header_changed {
+                u.push(Update::ToolCall {
+                    position,
+                    id: target.id.clone(),
+                    name: target.function.name.clone(),
+                });
+            }
+        }
+        if let Some(fragment) = arguments.filter(|a| !a.is_empty()) {
+            target.function.arguments.push_str(&fragment);
+            if let Some(u) = updates.as_deref_mut() {
+                u.push(Update::ToolArguments { position, fragment });
+            }
+        }
+    }
+
+    fn flush(&mut self, updates: &mut Option<&mut Vec<Update>>) {
+        let r = &mut self.reply;
+        let (c0, r0) = (r.content.len(), r.reasoning.len());
+        self.think.flush(&mut r.content, &mut r.reasoning);
+        report_growth(r, c0, r0, updates);
+    }
+}
+
+fn report_growth(r: &Reply, c0: usize, r0: usize, updates: &mut Option<&mut Vec<Update>>) {
+    if let Some(u) = updates.as_deref_mut() {
+        if r.reasoning.len() > r0 {
+            u.push(Update::Reasoning(r.reasoning[r0..].to_owned()));
+        }
+        if r.content.len() > c0 {
+            u.push(Update::Content(r.content[c0..].to_owned()));
+        }
+    }
+}
+
+/// Folds a chat-completions SSE stream into replies, one per choice.
+#[derive(Debug)]
+pub struct StreamAccumulator {
+    /// Choice 0 first, others in order of appearance.
+    choices: Vec<ChoiceState>,
+    done: bool,
+    failure: Option<ChatError>,
+}
+
+impl Default for StreamAccumulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StreamAccumulator {
+    /// An accumulator before the first event.
+    pub fn new() -> Self {
+        StreamAccumulator {
+            choices: vec![ChoiceState::new(0)],
+            done: false,
+            failure: None,
+        }
+    }
+
+    /// The reply so far (choice 0).
+    pub fn reply(&self) -> &Reply {
+        &self.choices[0].reply
+    }
+
+    /// The reply of choice `index` (`n > 1`), if it appeared.
+    pub fn choice(&self, index: u32) -> Option<&Reply> {
+        self.choices
+            .iter()
+            .find(|c| c.index == index)
+            .map(|c| &c.reply)
+    }
+
+    /// Indices of all choices seen, 0 first.
+    pub fn choice_indices(&self) -> Vec<u32> {
+        self.choices.iter().map(|c| c.index).collect()
+    }
+
+    /// True after `[DONE]` or an error: stop reading the body.
+    pub fn is_finished(&self) -> bool {
+        self.done || self.failure.is_some()
+    }
+
+    /// Folds one event in; returns what changed in choice 0.
+    pub fn push(&mut self, event: &Event) -> Vec<Update> {
+        let mut updates = Vec::new();
+        if self.is_finished() {
+            return updates;
+        }
+        match event.event.as_str() {
+            "message" => {}
+            "error" => {
+                self.fail(ChatError::from_stream_payload(&event.data), &mut updates);
+                return updates;
+            }
+            _ => return updates,
+        }
+        let data = event.data.trim();
+        if data == "[DONE]" {
+            self.flush_into(&mut updates);
+            self.done = true;
+            updates.push(Update::Done);
+            return updates;
+        }
+        if data.is_empty() {
+            return updates;
+        }
+        match serde_json::from_str::<Chunk>(data) {
+            Ok(chunk) => self.apply_chunk(chunk, &mut updates),
+            Err(e) => {
+                let snippet: String = data.chars().take(80).collect();
+                let err = ChatError::invalid_response(format!("{e} in {snippet:?}"));
+                self.fail(err, &mut updates);
+            }
+        }
+        updates
+    }
+
+    /// Releases text held back while deciding about a `<think>` block (end of input).
+    pub fn flush(&mut self) -> Vec<Update> {
+        let mut updates = Vec::new();
+        self.flush_into(&mut updates);
+        updates
+    }
+
+    /// Ends the stream (end of body): how did it end? Flushes held-back text first;
+    /// call [`flush`](Self::flush) before to see it as updates.
+    pub fn finish(&mut self) -> Outcome {
+        self.flush_into(&mut Vec::new());
+        if let Some(e) = &self.failure {
+            Outcome::Failed(e.clone())
+        } else if self.done || self.reply().finish_reason.is_some() {
+            Outcome::Complete
+        } else {
+            Outcome::Interrupted
+        }
+    }
+
+    /// The reply of choice 0, consuming the accumulator.
+    pub fn into_reply(self) -> Reply {
+        self.choices
+            .into_iter()
+            .next()
+            .map(|c| c.reply)
+            .unwrap_or_default()
+    }
+
+    fn flush_into(&mut self, updates: &mut Vec<Update>) {
+        for (i, c) in self.choices.iter_mut().enumerate() {
+            let mut u = (i == 0).then_some(&mut *updates);
+            c.flush(&mut u);
+        }
+    }
+
+    fn fail(&mut self, err: ChatError, updates: &mut Vec<Update>) {
+        self.flush_into(updates);
+        updates.push(Update::Failed(err.clone()));
+        self.failure = Some(err);
+    }
+
+    fn apply_chunk(&mut self, chunk: Chunk, updates: &mut Vec<Update>) {
+        if let Some(err) = chunk.error.filter(|e| !e.is_null()) {
+            let payload = serde_json::json!({ "error": err }).to_string();
+            self.fail(ChatError::from_stream_payload(&payload), updates);
+            return;
+        }
+        let head = &mut self.choices[0].reply;
+        if head.id.is_none() {
+            head.id = chunk.id.filter(|s| !s.is_empty());
+        }
+        if let Some(model) = chunk.model.filter(|m| !m.is_empty()) {
+            if head.model.as_deref() != Some(model.as_str()) {
+                head.model = Some(model.clone());
+                updates.push(Update::Model(model));
+            }
+        }
+        let mut usage = chunk.usage.filter(|u| !u.is_null());
+        for choice in chunk.choices.into_iter().flatten() {
+            if let Some(u) = choice.usage.filter(|u| !u.is_null()) {
+                usage = Some(u);
+            }
+            let index = choice.index.unwrap_or(0);
+            let pos = match self.choices.iter().position(|c| c.index == index) {
+                Some(p) => p,
+                None => {
+                    self.choices.push(ChoiceState::new(index));
+                    self.choices.len() - 1
+                }
+            };
+            let state = &mut self.choices[pos];
+            let mut u = (pos == 0).then_some(&mut *updates);
+            if let Some(delta) = choice.delta.or(choice.message) {
+                state.apply(delta, &mut u);
+            }
+            if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
+                let reason = FinishReason::from(reason);
+                if state.reply.finish_reason.as_ref() != Some(&reason) {
+                    state.reply.finish_reason = Some(reason.clone());
+                    if let Some(u) = u {
+                        u.push(Update::FinishReason(reason));
+                    }
+                }
+            }
+        }
+        if let Some(usage) = usage {
+            self.choices[0].reply.usage = Some(usage.clone());
+            updates.push(Update::Usage(usage));
+        }
+    }
+}
+
+/// Reads a non-streaming `chat.completion` body into the reply of choice 0.
+pub fn parse_completion(body: &str) -> Result<Reply, ChatError> {
+    let chunk: Chunk = serde_json::from_str(body.trim())
+        .map_err(|e| ChatError::invalid_response(e.to_string()))?;
+    if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
+        let payload = serde_json::json!({ "error": err }).to_string();
+        return Err(ChatError::from_stream_payload(&payload));
+    }
+    if chunk.choices.as_ref().is_none_or(Vec::is_empty) {
+        return Err(ChatError::invalid_response("the response has no choices"));
+    }
+    let mut acc = StreamAccumulator::new();
+    let mut chunk = chunk;
+    // Calls in a complete message carry no `index`; give each its own.
+    for choice in chunk.choices.iter_mut().flatten() {
+        if let Some(msg) = choice.message.as_mut() {
+            for (i, call) in msg.tool_calls.iter_mut().flatten().enumerate() {
+                call.index = Some(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+        }
+    }
+    acc.apply_chunk(chunk, &mut Vec::new());
+    match acc.finish() {
+        Outcome::Failed(e) => Err(e),
+        Outcome::Complete | Outcome::Interrupted => Ok(acc.into_reply()),
+    }
+}
+
+#[derive(Deserialize)]
+struct Chunk {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    choices: Option<Vec<ChoiceChunk>>,
+    #[serde(default)]
+    usage: Option<Value>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ChoiceChunk {
+    #[serde(default)]
+    index: Option<u32>,
+    #[serde(default)]
+    delta: Option<Delta>,
+    #[serde(default)]
+    message: Option<Delta>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+    #[serde(default)]
+    usage: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Delta {
+    #[serde(default, deserialize_with = "text_or_parts")]
+    content: Option<String>,
+    #[serde(default, deserialize_with = "text_or_parts")]
+    reasoning_content: Option<String>,
+    #[serde(default, deserialize_with = "text_or_parts")]
+    reasoning: Option<String>,
+    #[serde(default, deserialize_with = "text_or_parts")]
+    refusal: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<ToolCallDelta>>,
+}
+
+#[derive(Deserialize)]
+struct ToolCallDelta {
+    #[serde(default)]
+    index: Option<u32>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    function: Option<FunctionDelta>,
+}
+
+#[derive(Deserialize)]
+struct FunctionDelta {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "text_or_parts")]
+    arguments: Option<String>,
+}
+
+/// A string, null, or an array of parts whose `text` fields are joined.
+fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct TextOrParts;
+    impl<'de> Visitor<'de> for TextOrParts {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string, null or an array of text parts")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(TextOrParts)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut text = String::new();
+            while let Some(part) = seq.next_element::<Value>()? {
+                if let Some(t) = part.get("text").and_then(Value::as_str) {
+                    text.push_str(t);
+                }
+            }
+            Ok(Some(text))
+        }
+    }
+    d.deserialize_any(TextOrParts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn data(s: &str) -> Event {
+        Event {
+            event: "message".into(),
+            data: s.into(),
+            id: String::new(),
+        }
+    }
+
+    fn run(datas: &[&str]) -> (StreamAccumulator, Vec<Update>) {
+        let mut acc = StreamAccumulator::new();
+        let mut all = Vec::new();
+        for d in datas {
+            all.extend(acc.push(&data(d)));
+        }
+        (acc, all)
+    }
+
+    fn content(s: &str) -> String {
+        serde_json::json!({"choices": [{"index": 0, "delta": {"content": s}}]}).to_string()
+    }
+
+    #[test]
+    fn content_is_the_concatenation_of_string_deltas_and_updates_carry_the_slices() {
+        let (mut acc, ups) = run(&[&content("Hel"), &content("lo"), "[DONE]"]);
+        assert_eq!(acc.reply().content, "Hello");
+        assert_eq!(
+            ups,
+            vec![
+                Update::Content("Hel".into()),
+                Update::Content("lo".into()),
+                Update::Done
+            ]
+        );
+        assert_eq!(acc.finish(), Outcome::Complete);
+    }
+
+    #[test]
+    fn empty_choices_missing_delta_null_keys_and_unknown_keys_are_tolerated() {
+        let (mut acc, _) = run(&[
+            r#"{"choices":[],"prompt_filter_results":[{"prompt_index":0}]}"#,
+            r#"{"id":"","object":"","choices":[{"index":0}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"role":null,"content":null,"tool_calls":null,"reasoning_content":null,"refusal":null},"finish_reason":null,"logprobs":null,"brand_new":1}]}"#,
+            r#"{"choices":[{"delta":{"content":"x"}}]}"#,
+            r#"{}"#,
+        ]);
+        assert_eq!(acc.reply().content, "x");
+        assert_eq!(acc.finish(), Outcome::Interrupted);
+    }
+
+    #[test]
+    fn reasoning_comes_from_reasoning_content_or_reasoning() {
+        let (acc, ups) = run(&[
+            r#"{"choices":[{"delta":{"reasoning_content":"a"}}]}"#,
+            r#"{"choices":[{"delta":{"reasoning":"b"}}]}"#,
+        ]);
+        assert_eq!(acc.reply().reasoning, "ab");
+        assert_eq!(
+            ups,
+            vec![Update::Reasoning("a".into()), Update::Reasoning("b".into())]
+        );
+    }
+
+    #[test]
+    fn a_leading_think_block_split_across_deltas_is_reasoning() {
+        let (mut acc, ups) = run(&[
+            &content("\n<th"),
+            &content("ink>plan"),
+            &content("ning</thi"),
+            &content("nk>\n\n"),
+            &content("Answer <think> stays"),
+        ]);
+        assert_eq!(acc.reply().reasoning, "planning");
+        assert_eq!(acc.reply().content, "Answer <think> stays");
+        let streamed_reasoning: String = ups
+            .iter()
+            .filter_map(|u| match u {
+                Update::Reasoning(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(streamed_reasoning, "planning");
+        assert_eq!(acc.finish(), Outcome::Interrupted);
+    }
+
+    #[test]
+    fn text_inside_an_unclosed_leading_think_counts_as_reasoning() {
+        let (mut acc, ups) = run(&[&content("<think>still thinking </th")]);
+        assert_eq!(ups, vec![Update::Reasoning("still thinking ".into())]);
+        assert_eq!(acc.flush(), vec![Update::Reasoning("</th".into())]);
+        acc.finish();
+        assert_eq!(acc.reply().reasoning, "still thinking </th");
+        assert_eq!(acc.reply().content, "");
+    }
+
+    #[test]
+    fn content_that_only_looks_like_the_start_of_think_is_released_as_content() {
+        let (mut acc, ups) = run(&[&content("<"), &content("b>bold")]);
+        assert_eq!(ups, vec![Update::Content("<b>bold".into())]);
+        let (mut held, _) = run(&[&content("<thi")]);
+        assert_eq!(held.reply().content, "");
+        assert_eq!(held.flush(), vec![Update::Content("<thi".into())]);
+        assert_eq!(acc.finish(), Outcome::Interrupted);
+    }
+
+    #[test]
+    fn tool_calls_accumulate_by_index_with_first_non_empty_id_and_name() {
+        let (acc, ups) = run(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"get_weather","arguments":""}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":1,"id":"call_b","function":{"name":"get_time","arguments":"{\"tz\""}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"","function":{"name":"","arguments":"{\"city\": "}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":":\"UTC\"}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":"tool_calls"}]}"#,
+        ]);
+        let calls = &acc.reply().tool_calls;
+        assert_eq!(calls.len(), 2);
+        assert_eq!(
+            calls[0],
+            ToolCall::function("call_a", "get_weather", "{\"city\": \"Paris\"}")
+        );
+        assert_eq!(
+            calls[1],
+            ToolCall::function("call_b", "get_time", "{\"tz\":\"UTC\"}")
+        );
+        assert_eq!(
+            ups[0],
+            Update::ToolCall {
+                position: 0,
+                id: "call_a".into(),
+                name: "get_weather".into()
+            }
+        );
+        assert_eq!(
+            ups.last(),
+            Some(&Update::FinishReason(FinishReason::ToolCalls))
+        );
+    }
+
+    #[test]
+    fn tool_call_arguments_are_the_raw_concatenation_never_reserialized() {
+        let (acc, _) = run(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{ \"a\" :"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":" 1.50 }"}}]}}]}"#,
+        ]);
+        assert_eq!(
+            acc.reply().tool_calls[0].function.arguments,
+            "{ \"a\" : 1.50 }"
+        );
+    }
+
+    #[test]
+    fn index_less_deltas_continue_the_last_call_unless_they_bring_a_new_id() {
+        let (acc, _) = run(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"a","function":{"name":"f","arguments":"{"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"b","function":{"name":"g","arguments":"[]"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"b","function":{"arguments":"!"}}]}}]}"#,
+        ]);
+        let calls = &acc.reply().tool_calls;
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0], ToolCall::function("a", "f", "{}"));
+        assert_eq!(calls[1], ToolCall::function("b", "g", "[]!"));
+    }
+
+    #[test]
+    fn finish_reason_is_the_last_non_null_and_usage_the_last_non_null_anywhere() {
+        let (mut acc, _) = run(&[
+            r#"{"choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":{"total_tokens":1}}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":"length"}],"usage":null}"#,
+            r#"{"choices":[{"delta":{},"finish_reason":null,"content_filter_results":{}}]}"#,
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#,
+        ]);
+        assert_eq!(acc.reply().finish_reason, Some(FinishReason::Length));
+        assert_eq!(acc.reply().usage.as_ref().unwrap()["total_tokens"], 7);
+        assert_eq!(acc.finish(), Outcome::Complete);
+    }
+
+    #[test]
+    fn refusal_text_is_accumulated() {
+        let (acc, ups) = run(&[
+            r#"{"choices":[{"delta":{"refusal":"I can't"}}]}"#,
+            r#"{"choices":[{"delta":{"refusal":" help."}}]}"#,
+        ]);
+        assert_eq!(acc.reply().refusal.as_deref(), Some("I can't help."));
+        assert_eq!(ups[1], Update::Refusal(" help.".into()));
+    }
+
+    #[test]
+    fn choices_of_n_greater_than_one_are_kept_apart_and_only_choice_zero_updates() {
+        let (acc, ups) = run(&[
+            r#"{"choices":[{"index":1,"delta":{"content":"B"}},{"index":0,"delta":{"content":"A"}}]}"#,
+            r#"{"choices":[{"index":1,"delta":{"content":"b"},"finish_reason":"stop"}]}"#,
+        ]);
+        assert_eq!(acc.reply().content, "A");
+        assert_eq!(acc.choice(1).unwrap().content, "Bb");
+        assert_eq!(acc.choice_indices(), vec![0, 1]);
+        assert_eq!(ups, vec![Update::Content("A".into())]);
+        assert_eq!(acc.reply().finish_reason, None);
+    }
+
+    #[test]
+    fn done_is_an_exact_match_and_everything_after_it_is_ignored() {
+        let (acc, ups) = run(&[&content("a"), "[DONE]", &content("b")]);
+        assert!(acc.is_finished());
+        assert_eq!(acc.reply().content, "a");
+        assert_eq!(ups.last(), Some(&Update::Done));
+        let (_, ups2) = run(&["[done]"]);
+        assert!(matches!(&ups2[..], [Update::Failed(e)] if e.kind == ErrorKind::InvalidResponse));
+    }
+
+    #[test]
+    fn end_of_body_after_finish_reason_is_clean_and_without_it_interrupted() {
+        let (mut a, _) = run(&[
+            &content("a"),
+            r#"{"choices":[{"delta":{},"finish_reason":"stop"}]}"#,
+        ]);
+        assert_eq!(a.finish(), Outcome::Complete);
+        let (mut b, _) = run(&[&content("a")]);
+        assert_eq!(b.finish(), Outcome::Interrupted);
+        assert_eq!(b.reply().content, "a");
+    }
+
+    #[test]
+    fn an_error_object_in_a_200_stream_ends_as_stream_error_keeping_content() {
+        let (mut acc, ups) = run(&[
+            &content("partial"),
+            r#"{"error":{"code":503,"message":"Model overloaded"}}"#,
+            &content("ignored"),
+        ]);
+        assert_eq!(acc.reply().content, "partial");
+        let Outcome::Failed(e) = acc.finish() else {
+            panic!("expected failure");
+        };
+        assert_eq!(
+            (e.kind, e.message.as_str(), e.code.as_deref()),
+            (ErrorKind::StreamError, "Model overloaded", Some("503"))
+        );
+        assert!(matches!(ups.last(), Some(Update::Failed(_))));
+    }
+
+    #[test]
+    fn an_error_event_ends_as_stream_error() {
+        let mut acc = StreamAccumulator::new();
+        acc.push(&data(&content("kept")));
+        let ups = acc.push(&Event {
+            event: "error".into(),
+            data: r#"{"message":"upstream timeout"}"#.into(),
+            id: String::new(),
+        });
+        assert!(
+            matches!(&ups[0], Update::Failed(e) if e.kind == ErrorKind::StreamError && e.message == "upstream timeout")
+        );
+        assert!(acc.is_finished());
+        assert_eq!(acc.reply().content, "kept");
+    }
+
+    #[test]
+    fn unparsable_data_ends_as_invalid_response_keeping_content() {
+        let (mut acc, _) = run(&[&content("kept"), "{not json", &content("x")]);
+        assert_eq!(acc.reply().content, "kept");
+        assert!(matches!(acc.finish(), Outcome::Failed(e) if e.kind == ErrorKind::InvalidResponse));
+    }
+
+    #[test]
+    fn model_and_id_are_taken_when_non_empty() {
+        let (acc, ups) = run(&[
+            r#"{"id":"","model":"","choices":[]}"#,
+            r#"{"id":"r1","model":"gpt-x","choices":[]}"#,
+            r#"{"id":"r2","model":"gpt-x","choices":[]}"#,
+        ]);
+        assert_eq!(acc.reply().model.as_deref(), Some("gpt-x"));
+        assert_eq!(acc.reply().id.as_deref(), Some("r1"));
+        assert_eq!(ups, vec![Update::Model("gpt-x".into())]);
+    }
+
+    #[test]
+    fn content_given_as_an_array_of_parts_is_joined() {
+        let (acc, _) = run(&[
+            r#"{"choices":[{"delta":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]}"#,
+        ]);
+        assert_eq!(acc.reply().content, "ab");
+    }
+
+    #[test]
+    fn a_non_streaming_completion_parses_into_the_same_reply() {
+        let body = r#"{"id":"x","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"<think>hm</think>Hi","tool_calls":[{"id":"a","type":"function","function":{"name":"f","arguments":"{}"}},{"id":"","function":{"name":"g","arguments":"[]"}}]},"finish_reason":"tool_calls"}],"usage":{"total_tokens":9}}"#;
+        let r = parse_completion(body).unwrap();
+        assert_eq!(r.content, "Hi");
+        assert_eq!(r.reasoning, "hm");
+        assert_eq!(
+            r.tool_calls,
+            vec![
+                ToolCall::function("a", "f", "{}"),
+                ToolCall::function("", "g", "[]")
+            ]
+        );
+        assert_eq!(r.finish_reason, Some(FinishReason::ToolCalls));
+        assert_eq!(r.usage.unwrap()["total_tokens"], 9);
+        assert_eq!(r.model.as_deref(), Some("m"));
+        assert_eq!(
+            parse_completion("<html>").unwrap_err().kind,
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            parse_completion(r#"{"choices":[]}"#).unwrap_err().kind,
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            parse_completion(r#"{"error":{"message":"x"}}"#)
+                .unwrap_err()
+                .kind,
+            ErrorKind::StreamError
+        );
+    }
+}

@@ -1,1 +1,239 @@
 //! Transcript entries: wire messages plus client metadata.
+//!
+//! An [`Entry`] serializes to the DESIGN.md shape: the wire message's keys (`role`,
+//! `content`, `tool_calls`, `tool_call_id`, `name`) plus `id` and, on assistant entries,
+//! the metadata keys that are never sent (omitted when unset).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ChatError;
+use crate::stream::Reply;
+use crate::types::{Content, FinishReason, Message};
+
+/// Content of the tool entry that answers a call which never ran.
+pub const CANCELLED_TOOL_RESULT: &str = r#"{"error":"cancelled"}"#;
+
+/// One transcript entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Client-assigned, unique within the transcript.
+    pub id: String,
+    #[serde(flatten)]
+    pub message: Message,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<FinishReason>,
+    /// The server's usage object as received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ChatError>,
+    /// True when the user pressed stop during this reply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
+}
+
+impl Entry {
+    /// An entry without metadata.
+    pub fn new(id: impl Into<String>, message: Message) -> Self {
+        Entry {
+            id: id.into(),
+            message,
+            finish_reason: None,
+            usage: None,
+            model: None,
+            reasoning: None,
+            refusal: None,
+            error: None,
+            stopped: false,
+        }
+    }
+
+    /// The assistant entry for a (possibly partial) reply.
+    pub fn from_reply(id: impl Into<String>, reply: &Reply) -> Self {
+        let message = Message::Assistant {
+            content: Content::Text(reply.content.clone()),
+            tool_calls: (!reply.tool_calls.is_empty()).then(|| reply.tool_calls.clone()),
+            name: None,
+        };
+        Entry {
+            finish_reason: reply.finish_reason.clone(),
+            usage: reply.usage.clone(),
+            model: reply.model.clone(),
+            reasoning: Some(reply.reasoning.clone()).filter(|r| !r.is_empty()),
+            refusal: reply.refusal.clone(),
+            ..Entry::new(id, message)
+        }
+    }
+
+    /// The message as sent to the endpoint (metadata stripped).
+    pub fn to_wire(&self) -> Message {
+        self.message.clone()
+    }
+}
+
+/// The messages of a transcript as sent to the endpoint.
+pub fn to_wire(entries: &[Entry]) -> Vec<Message> {
+    entries.iter().map(Entry::to_wire).collect()
+}
+
+/// Keeps the transcript valid after a stop or the round limit in a tool round: every
+/// call of the last assistant entry that has no tool result gets one whose content is
+/// `{"error":"cancelled"}`. `new_id` gives ids for the appended entries. Returns how many
+/// were appended.
+pub fn cancel_unanswered_tool_calls(
+    entries: &mut Vec<Entry>,
+    mut new_id: impl FnMut() -> String,
+) -> usize {
+    let Some(pos) = entries
+        .iter()
+        .rposition(|e| matches!(e.message, Message::Assistant { .. }))
+    else {
+        return 0;
+    };
+    let Message::Assistant {
+        tool_calls: Some(calls),
+        ..
+    } = &entries[pos].message
+    else {
+        return 0;
+    };
+    let answered: Vec<&str> = entries[pos + 1..]
+        .iter()
+        .filter_map(|e| match &e.message {
+            Message::Tool { tool_call_id, .. } => Some(tool_call_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let missing: Vec<String> = calls
+        .iter()
+        .map(|c| c.id.clone())
+        .filter(|id| !answered.contains(&id.as_str()))
+        .collect();
+    let count = missing.len();
+    for call_id in missing {
+        entries.push(Entry::new(
+            new_id(),
+            Message::tool(call_id, CANCELLED_TOOL_RESULT),
+        ));
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::types::ToolCall;
+    use serde_json::json;
+
+    fn ids() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("t{n}")
+        }
+    }
+
+    #[test]
+    fn a_user_entry_serializes_to_the_wire_keys_plus_id() {
+        let e = Entry::new("u1", Message::user("Hi"));
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"id": "u1", "role": "user", "content": "Hi"})
+        );
+    }
+
+    #[test]
+    fn an_assistant_entry_carries_metadata_and_round_trips() {
+        let mut e = Entry::new("a1", Message::assistant("Hello"));
+        e.finish_reason = Some(FinishReason::Length);
+        e.usage = Some(json!({"total_tokens": 5, "prompt_tokens_details": {"cached_tokens": 0}}));
+        e.model = Some("gpt-4o".into());
+        e.reasoning = Some("think".into());
+        e.stopped = true;
+        e.error = Some(ChatError::aborted());
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["finish_reason"], "length");
+        assert_eq!(v["usage"]["prompt_tokens_details"]["cached_tokens"], 0);
+        assert_eq!(v["stopped"], true);
+        assert_eq!(v["error"]["kind"], "aborted");
+        assert!(v.get("refusal").is_none());
+        let back: Entry = serde_json::from_value(v).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn to_wire_strips_all_metadata() {
+        let mut e = Entry::new("a1", Message::assistant("Hello"));
+        e.model = Some("m".into());
+        e.error = Some(ChatError::new(ErrorKind::ServerError, "x"));
+        let wire = serde_json::to_value(to_wire(&[e])).unwrap();
+        assert_eq!(wire, json!([{"role": "assistant", "content": "Hello"}]));
+    }
+
+    #[test]
+    fn an_assistant_entry_that_only_calls_tools_has_empty_content() {
+        let reply = Reply {
+            tool_calls: vec![ToolCall::function("c1", "f", "{}")],
+            finish_reason: Some(FinishReason::ToolCalls),
+            ..Reply::default()
+        };
+        let v = serde_json::to_value(Entry::from_reply("a1", &reply)).unwrap();
+        assert_eq!(v["content"], "");
+        assert_eq!(v["tool_calls"][0]["id"], "c1");
+        assert!(v.get("reasoning").is_none());
+    }
+
+    #[test]
+    fn entries_from_the_host_page_deserialize_with_unknown_keys_ignored() {
+        let e: Entry = serde_json::from_value(json!({
+            "id": "x", "role": "tool", "content": "42", "tool_call_id": "c1", "extra": 1
+        }))
+        .unwrap();
+        assert_eq!(e.message, Message::tool("c1", "42"));
+    }
+
+    #[test]
+    fn unanswered_tool_calls_get_cancelled_results() {
+        let assistant = Message::Assistant {
+            content: Content::default(),
+            tool_calls: Some(vec![
+                ToolCall::function("c1", "f", "{}"),
+                ToolCall::function("c2", "g", "{}"),
+                ToolCall::function("c3", "h", "{}"),
+            ]),
+            name: None,
+        };
+        let mut t = vec![
+            Entry::new("u", Message::user("go")),
+            Entry::new("a", assistant),
+            Entry::new("r2", Message::tool("c2", "done")),
+        ];
+        assert_eq!(cancel_unanswered_tool_calls(&mut t, ids()), 2);
+        assert_eq!(t.len(), 5);
+        assert_eq!(
+            t[3],
+            Entry::new("t1", Message::tool("c1", r#"{"error":"cancelled"}"#))
+        );
+        assert_eq!(t[4].message, Message::tool("c3", CANCELLED_TOOL_RESULT));
+        assert_eq!(cancel_unanswered_tool_calls(&mut t, ids()), 0);
+    }
+
+    #[test]
+    fn a_transcript_without_pending_calls_is_left_alone() {
+        let mut t = vec![
+            Entry::new("u", Message::user("hi")),
+            Entry::new("a", Message::assistant("yo")),
+        ];
+        assert_eq!(cancel_unanswered_tool_calls(&mut t, ids()), 0);
+        assert_eq!(t.len(), 2);
+        assert_eq!(cancel_unanswered_tool_calls(&mut Vec::new(), ids()), 0);
+    }
+}

@@ -1,1 +1,425 @@
-//! Wire types of the chat-completions protocol.
+//! Wire types of the chat-completions protocol: messages, content parts, tool calls,
+//! tool definitions, and the server-sent `finish_reason`.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// One chat message as sent to the endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "lowercase")]
+pub enum Message {
+    System {
+        content: Content,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    User {
+        content: Content,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    Assistant {
+        /// `""` when the message only calls tools.
+        #[serde(default, deserialize_with = "null_as_empty")]
+        content: Content,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tool_calls: Option<Vec<ToolCall>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    Tool {
+        content: Content,
+        tool_call_id: String,
+    },
+}
+
+impl Message {
+    /// A system message with text content.
+    pub fn system(text: impl Into<String>) -> Self {
+        Message::System {
+            content: Content::Text(text.into()),
+            name: None,
+        }
+    }
+
+    /// A user message with text content.
+    pub fn user(text: impl Into<String>) -> Self {
+        Message::User {
+            content: Content::Text(text.into()),
+            name: None,
+        }
+    }
+
+    /// An assistant message with text content and no tool calls.
+    pub fn assistant(text: impl Into<String>) -> Self {
+        Message::Assistant {
+            content: Content::Text(text.into()),
+            tool_calls: None,
+            name: None,
+        }
+    }
+
+    /// A tool result answering the call `tool_call_id`.
+    pub fn tool(tool_call_id: impl Into<String>, text: impl Into<String>) -> Self {
+        Message::Tool {
+            content: Content::Text(text.into()),
+            tool_call_id: tool_call_id.into(),
+        }
+    }
+
+    /// The message's role.
+    pub fn role(&self) -> Role {
+        match self {
+            Message::System { .. } => Role::System,
+            Message::User { .. } => Role::User,
+            Message::Assistant { .. } => Role::Assistant,
+            Message::Tool { .. } => Role::Tool,
+        }
+    }
+
+    /// The message's content.
+    pub fn content(&self) -> &Content {
+        match self {
+            Message::System { content, .. }
+            | Message::User { content, .. }
+            | Message::Assistant { content, .. }
+            | Message::Tool { content, .. } => content,
+        }
+    }
+}
+
+/// The role of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+    Tool,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Content, D::Error> {
+    Ok(Option::<Content>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Message content: a string, or an array of parts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Content {
+    Text(String),
+    Parts(Vec<Part>),
+}
+
+impl Default for Content {
+    fn default() -> Self {
+        Content::Text(String::new())
+    }
+}
+
+impl Content {
+    /// The text of the content (text parts joined with nothing between them).
+    pub fn text(&self) -> String {
+        match self {
+            Content::Text(t) => t.clone(),
+            Content::Parts(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Text { text } => Some(text.as_str()),
+                    Part::ImageUrl { .. } => None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One content part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Part {
+    Text { text: String },
+    ImageUrl { image_url: ImageUrl },
+}
+
+/// An image reference (a `data:` URL or an https URL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageUrl {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<ImageDetail>,
+}
+
+/// How closely the model looks at an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageDetail {
+    Auto,
+    Low,
+    High,
+}
+
+/// A tool call made by the assistant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    /// Always `"function"`; servers may omit it.
+    #[serde(rename = "type", default = "function_type")]
+    pub kind: String,
+    pub function: FunctionCall,
+}
+
+fn function_type() -> String {
+    "function".to_owned()
+}
+
+impl ToolCall {
+    /// A function call with raw JSON `arguments` text.
+    pub fn function(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        ToolCall {
+            id: id.into(),
+            kind: function_type(),
+            function: FunctionCall {
+                name: name.into(),
+                arguments: arguments.into(),
+            },
+        }
+    }
+}
+
+/// The function a tool call invokes; `arguments` is the model's raw JSON text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionCall {
+    pub name: String,
+    #[serde(default)]
+    pub arguments: String,
+}
+
+/// A tool offered to the model (`{"type":"function","function":{…}}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolDefinition {
+    #[serde(rename = "type", default = "function_type")]
+    pub kind: String,
+    pub function: FunctionDefinition,
+}
+
+impl ToolDefinition {
+    /// A function tool.
+    pub fn function(
+        name: impl Into<String>,
+        description: Option<String>,
+        parameters: Option<Value>,
+    ) -> Self {
+        ToolDefinition {
+            kind: function_type(),
+            function: FunctionDefinition {
+                name: name.into(),
+                description,
+                parameters,
+            },
+        }
+    }
+}
+
+/// Name, description and JSON-schema parameters of a function tool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionDefinition {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Value>,
+}
+
+/// Whether and which tool the model must call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolChoice {
+    Auto,
+    None,
+    Required,
+    /// This function, by name.
+    Function(String),
+}
+
+impl Serialize for ToolChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ToolChoice::Auto => s.serialize_str("auto"),
+            ToolChoice::None => s.serialize_str("none"),
+            ToolChoice::Required => s.serialize_str("required"),
+            ToolChoice::Function(name) => {
+                serde_json::json!({"type": "function", "function": {"name": name}}).serialize(s)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolChoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        match &v {
+            Value::String(s) if s == "auto" => Ok(ToolChoice::Auto),
+            Value::String(s) if s == "none" => Ok(ToolChoice::None),
+            Value::String(s) if s == "required" => Ok(ToolChoice::Required),
+            _ => v
+                .pointer("/function/name")
+                .and_then(Value::as_str)
+                .map(|n| ToolChoice::Function(n.to_owned()))
+                .ok_or_else(|| {
+                    serde::de::Error::custom(
+                        "tool_choice must be auto, none, required or {function:{name}}",
+                    )
+                }),
+        }
+    }
+}
+
+/// Why the model stopped. Unknown reasons are kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum FinishReason {
+    Stop,
+    Length,
+    ToolCalls,
+    ContentFilter,
+    FunctionCall,
+    Other(String),
+}
+
+impl From<String> for FinishReason {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "stop" => FinishReason::Stop,
+            "length" => FinishReason::Length,
+            "tool_calls" => FinishReason::ToolCalls,
+            "content_filter" => FinishReason::ContentFilter,
+            "function_call" => FinishReason::FunctionCall,
+            _ => FinishReason::Other(s),
+        }
+    }
+}
+
+impl From<FinishReason> for String {
+    fn from(r: FinishReason) -> Self {
+        r.as_str().to_owned()
+    }
+}
+
+impl FinishReason {
+    /// The reason as the server spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::Length => "length",
+            FinishReason::ToolCalls => "tool_calls",
+            FinishReason::ContentFilter => "content_filter",
+            FinishReason::FunctionCall => "function_call",
+            FinishReason::Other(s) => s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn messages_serialize_with_a_role_tag_and_no_nulls() {
+        assert_eq!(
+            serde_json::to_value(Message::user("hi")).unwrap(),
+            json!({"role": "user", "content": "hi"})
+        );
+        let call = Message::Assistant {
+            content: Content::default(),
+            tool_calls: Some(vec![ToolCall::function("c1", "f", "{}")]),
+            name: None,
+        };
+        assert_eq!(
+            serde_json::to_value(call).unwrap(),
+            json!({"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]})
+        );
+        assert_eq!(
+            serde_json::to_value(Message::tool("c1", "42")).unwrap(),
+            json!({"role": "tool", "content": "42", "tool_call_id": "c1"})
+        );
+    }
+
+    #[test]
+    fn content_parts_are_tagged_by_type() {
+        let m: Message = serde_json::from_value(json!({"role": "user", "content": [
+            {"type": "text", "text": "what is this"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA==", "detail": "low"}}
+        ]}))
+        .unwrap();
+        let Message::User {
+            content: Content::Parts(parts),
+            ..
+        } = &m
+        else {
+            panic!("expected parts, got {m:?}");
+        };
+        assert_eq!(
+            parts[1],
+            Part::ImageUrl {
+                image_url: ImageUrl {
+                    url: "data:image/png;base64,AA==".into(),
+                    detail: Some(ImageDetail::Low)
+                }
+            }
+        );
+        assert_eq!(m.content().text(), "what is this");
+        let back = serde_json::to_value(&m).unwrap();
+        assert_eq!(back["content"][1]["image_url"]["detail"], "low");
+        assert!(back["content"][0].get("image_url").is_none());
+    }
+
+    #[test]
+    fn assistant_content_null_reads_as_empty_text() {
+        let m: Message =
+            serde_json::from_value(json!({"role": "assistant", "content": null, "tool_calls": [
+                {"id": "a", "function": {"name": "f", "arguments": "{}"}}
+            ]}))
+            .unwrap();
+        assert_eq!(m.content(), &Content::Text(String::new()));
+        let Message::Assistant {
+            tool_calls: Some(calls),
+            ..
+        } = m
+        else {
+            panic!("expected tool calls");
+        };
+        assert_eq!(calls[0].kind, "function");
+    }
+
+    #[test]
+    fn tool_choice_serializes_as_mode_string_or_named_function() {
+        assert_eq!(
+            serde_json::to_value(ToolChoice::Required).unwrap(),
+            json!("required")
+        );
+        let named = json!({"type": "function", "function": {"name": "get_time"}});
+        assert_eq!(
+            serde_json::to_value(ToolChoice::Function("get_time".into())).unwrap(),
+            named
+        );
+        assert_eq!(
+            serde_json::from_value::<ToolChoice>(named).unwrap(),
+            ToolChoice::Function("get_time".into())
+        );
+        assert!(serde_json::from_value::<ToolChoice>(json!("sometimes")).is_err());
+    }
+
+    #[test]
+    fn unknown_finish_reasons_are_kept_as_sent() {
+        let r: FinishReason = serde_json::from_value(json!("eos_token")).unwrap();
+        assert_eq!(r, FinishReason::Other("eos_token".into()));
+        assert_eq!(serde_json::to_value(&r).unwrap(), json!("eos_token"));
+        assert_eq!(
+            serde_json::from_value::<FinishReason>(json!("tool_calls")).unwrap(),
+            FinishReason::ToolCalls
+        );
+    }
+}
