@@ -236,7 +236,7 @@ impl BlockParser {
 
     /// Closes every open block and builds the tree: one entry per top-level block, `None`
     /// for a paragraph that held only link reference definitions.
-    pub(crate) fn finish(mut self) -> Vec<Option<Block>> {
+    pub(crate) fn finish(&mut self) -> Vec<Option<Block>> {
         let mut id = self.tip;
         loop {
             let parent = self.finalize(id);
@@ -565,9 +565,7 @@ impl BlockParser {
         }
         self.nodes[paragraph].content = before.to_string();
         let parent = self.finalize(paragraph);
-        let table = self.add_child(parent, kind, header_offset);
-        self.tip = table;
-        table
+        self.add_child(parent, kind, header_offset)
     }
 
     /// Closes block `id`; returns its parent.

@@ -56,8 +56,8 @@ impl StreamingDocument {
         let new_tail_start = parser.top_level_start(final_count).unwrap_or(0);
         let final_refs = parser.refs_before(final_count);
         parser.feed_text(&tail[complete..], complete);
-        self.saw_ref_defs |= parser.found_ref_defs();
         let mut blocks = parser.finish().into_iter();
+        self.saw_ref_defs |= parser.found_ref_defs();
 
         let before = self.finished.len();
         self.finished
