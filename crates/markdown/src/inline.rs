@@ -91,11 +91,21 @@ fn take_slots(slots: &mut [Slot], from: usize, out: &mut Vec<Inline>) {
     }
 }
 
+/// Unicode punctuation or symbol (categories P and S) for emphasis flanking: exact for
+/// ASCII, by block ranges elsewhere (Latin-1 signs, general punctuation, currency, arrows,
+/// math, box drawing, dingbats, CJK and fullwidth punctuation, emoji) to avoid pulling the
+/// std Unicode tables into the wasm bundle.
 fn is_punctuation(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_punctuation()
-    } else {
-        !c.is_alphanumeric() && !c.is_whitespace()
+    let u = c as u32;
+    match u {
+        0..=0x7F => c.is_ascii_punctuation(),
+        0xA1..=0xBF => !matches!(u, 0xAA | 0xB2 | 0xB3 | 0xB5 | 0xB9 | 0xBA | 0xBC..=0xBE),
+        0xD7 | 0xF7 => true,
+        0x2010..=0x2027 | 0x2030..=0x205E | 0x20A0..=0x20CF => true,
+        0x2190..=0x2BFF | 0x2E00..=0x2E7F | 0x3001..=0x303F => true,
+        0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 => true,
+        0x1F000..=0x1FAFF => true,
+        _ => false,
     }
 }
 
@@ -701,6 +711,30 @@ fn scan_label(s: &str, at: usize) -> Option<(&str, usize)> {
     Some((&s[at + 1..i], i + 1))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_across_case_in_latin_greek_and_cyrillic() {
+        assert_eq!(normalize_label("  Foo \n  BAR "), normalize_label("foo bar"));
+        assert_eq!(normalize_label("ẞ"), normalize_label("SS"));
+        assert_eq!(normalize_label("ΑΓΩ"), normalize_label("αγω"));
+        assert_eq!(normalize_label("ПРИВЕТ Ёж"), normalize_label("привет ёж"));
+        assert_eq!(normalize_label("ÉLAN Łódź"), normalize_label("élan łÓDŹ"));
+    }
+
+    #[test]
+    fn symbols_and_emoji_are_punctuation_but_letters_are_not() {
+        for c in ['£', '€', '—', '“', '→', '🚀', '。'] {
+            assert!(is_punctuation(c), "{c}");
+        }
+        for c in ['a', 'é', 'ж', '中', '1'] {
+            assert!(!is_punctuation(c), "{c}");
+        }
+    }
+}
+
 fn is_valid_label(label: &str) -> bool {
     let b = label.as_bytes();
     let mut i = 0;
@@ -716,8 +750,44 @@ fn is_valid_label(label: &str) -> bool {
 
 /// Link label matching: case-folded, inner whitespace collapsed, trimmed.
 pub(crate) fn normalize_label(label: &str) -> String {
-    let folded = label.to_lowercase().to_uppercase();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut folded = String::with_capacity(label.len());
+    for word in label.split_whitespace() {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        word.chars().for_each(|c| fold_case(c, &mut folded));
+    }
+    folded
+}
+
+/// Case folding for link labels: exact for ASCII, Latin-1, Latin Extended-A and Additional,
+/// Greek and Cyrillic; identity elsewhere (std's full tables cost ~15 KB of gzipped wasm).
+/// Both sides of a label match are folded alike, so an unfolded script only loses case
+/// insensitivity.
+fn fold_case(c: char, out: &mut String) {
+    let u = c as u32;
+    let even = u % 2 == 0;
+    let folded = match u {
+        0xDF | 0x1E9E => {
+            out.push_str("ss");
+            return;
+        }
+        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE => u + 0x20,
+        0x391..=0x3A1 | 0x3A3..=0x3AB | 0x410..=0x42F => u + 0x20,
+        0x100..=0x137 | 0x14A..=0x177 | 0x460..=0x481 | 0x48A..=0x4BF if even => u + 1,
+        0x1E00..=0x1E95 | 0x1EA0..=0x1EFF if even => u + 1,
+        0x139..=0x148 | 0x179..=0x17E if !even => u + 1,
+        0x178 => 0xFF,
+        0xB5 => 0x3BC,
+        0x3C2 => 0x3C3,
+        0x386 => 0x3AC,
+        0x388..=0x38A => u + 37,
+        0x38C => 0x3CC,
+        0x38E..=0x38F => u + 63,
+        0x400..=0x40F => u + 0x50,
+        _ => u,
+    };
+    out.push(char::from_u32(folded).unwrap_or(c));
 }
 
 /// A link reference definition at the start of `s`: normalized label, definition and the
