@@ -711,30 +711,6 @@ fn scan_label(s: &str, at: usize) -> Option<(&str, usize)> {
     Some((&s[at + 1..i], i + 1))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_match_across_case_in_latin_greek_and_cyrillic() {
-        assert_eq!(normalize_label("  Foo \n  BAR "), normalize_label("foo bar"));
-        assert_eq!(normalize_label("ẞ"), normalize_label("SS"));
-        assert_eq!(normalize_label("ΑΓΩ"), normalize_label("αγω"));
-        assert_eq!(normalize_label("ПРИВЕТ Ёж"), normalize_label("привет ёж"));
-        assert_eq!(normalize_label("ÉLAN Łódź"), normalize_label("élan łÓDŹ"));
-    }
-
-    #[test]
-    fn symbols_and_emoji_are_punctuation_but_letters_are_not() {
-        for c in ['£', '€', '—', '“', '→', '🚀', '。'] {
-            assert!(is_punctuation(c), "{c}");
-        }
-        for c in ['a', 'é', 'ж', '中', '1'] {
-            assert!(!is_punctuation(c), "{c}");
-        }
-    }
-}
-
 fn is_valid_label(label: &str) -> bool {
     let b = label.as_bytes();
     let mut i = 0;
@@ -766,7 +742,7 @@ pub(crate) fn normalize_label(label: &str) -> String {
 /// insensitivity.
 fn fold_case(c: char, out: &mut String) {
     let u = c as u32;
-    let even = u % 2 == 0;
+    let even = u.is_multiple_of(2);
     let folded = match u {
         0xDF | 0x1E9E => {
             out.push_str("ss");
@@ -817,4 +793,28 @@ pub(crate) fn parse_ref_def(s: &str) -> Option<(String, LinkDef, usize)> {
         None => (None, line_end(dest_end)?),
     };
     Some((normalize_label(label), LinkDef { url, title }, used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_match_across_case_in_latin_greek_and_cyrillic() {
+        assert_eq!(normalize_label("  Foo \n  BAR "), normalize_label("foo bar"));
+        assert_eq!(normalize_label("ẞ"), normalize_label("SS"));
+        assert_eq!(normalize_label("ΑΓΩ"), normalize_label("αγω"));
+        assert_eq!(normalize_label("ПРИВЕТ Ёж"), normalize_label("привет ёж"));
+        assert_eq!(normalize_label("ÉLAN Łódź"), normalize_label("élan łÓDŹ"));
+    }
+
+    #[test]
+    fn symbols_and_emoji_are_punctuation_but_letters_are_not() {
+        for c in ['£', '€', '—', '“', '→', '🚀', '。'] {
+            assert!(is_punctuation(c), "{c}");
+        }
+        for c in ['a', 'é', 'ж', '中', '1'] {
+            assert!(!is_punctuation(c), "{c}");
+        }
+    }
 }
