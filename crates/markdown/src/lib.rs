@@ -1,1 +1,109 @@
-//! Markdown for chat replies: a small CommonMark + GFM parser into a safe block tree.
+//! Markdown for chat replies: a small CommonMark + GFM (tables, strikethrough) parser into a
+//! safe block tree, an HTML renderer for tests and debugging, and an incremental parser for
+//! streamed replies.
+//!
+//! Safety is part of the tree, not of a renderer: raw HTML is never recognised (it stays
+//! text), and a link whose destination is not `http:`, `https:`, `mailto:` or relative is
+//! replaced by its text. Images keep their URL; a renderer loads only
+//! [`is_loadable_image_url`] ones.
+
+mod block;
+mod entity;
+mod entity_table;
+mod html;
+mod inline;
+mod stream;
+mod url;
+
+pub use html::to_html;
+pub use stream::{StreamingDocument, Update};
+pub use url::{is_loadable_image_url, is_safe_link_url};
+
+/// A block-level element of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A paragraph of inline content.
+    Paragraph(Vec<Inline>),
+    /// An ATX (`# x`) or setext (`x\n===`) heading; `level` is 1..=6.
+    Heading { level: u8, inlines: Vec<Inline> },
+    /// A fenced or indented code block. `info` is the fence's info string (entities and
+    /// escapes resolved); its first word is the language, see [`Block::code_language`].
+    CodeBlock { info: Option<String>, text: String },
+    /// A block quote.
+    BlockQuote(Vec<Block>),
+    /// A bullet (`ordered == false`) or ordered list; `start` is the first number of an
+    /// ordered list (1 for bullet lists). A tight list's item paragraphs render without `<p>`.
+    List {
+        ordered: bool,
+        start: u32,
+        tight: bool,
+        items: Vec<Vec<Block>>,
+    },
+    /// A thematic break (`---`).
+    ThematicBreak,
+    /// A GFM table: one alignment per column, a header row and body rows; every row has
+    /// exactly `align.len()` cells.
+    Table {
+        align: Vec<Alignment>,
+        header: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+    },
+}
+
+impl Block {
+    /// The language of a code block: the first word of its info string, if any.
+    pub fn code_language(&self) -> Option<&str> {
+        match self {
+            Block::CodeBlock {
+                info: Some(info), ..
+            } => info.split_whitespace().next(),
+            _ => None,
+        }
+    }
+}
+
+/// The alignment of a table column, from its delimiter row (`:--`, `:-:`, `--:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alignment {
+    None,
+    Left,
+    Center,
+    Right,
+}
+
+/// An inline element. Entities and backslash escapes are already resolved in `Text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    /// Literal text (includes any raw HTML of the input, as text).
+    Text(String),
+    /// A code span.
+    Code(String),
+    /// Emphasis (`*x*`).
+    Emph(Vec<Inline>),
+    /// Strong emphasis (`**x**`).
+    Strong(Vec<Inline>),
+    /// GFM strikethrough (`~~x~~`).
+    Strike(Vec<Inline>),
+    /// A link whose URL passed [`is_safe_link_url`].
+    Link {
+        url: String,
+        title: Option<String>,
+        children: Vec<Inline>,
+    },
+    /// An image; `alt` is the plain text of its description. Load it only if
+    /// [`is_loadable_image_url`] accepts `url`.
+    Image {
+        url: String,
+        alt: String,
+        title: Option<String>,
+    },
+    /// A line break that renders as a space (or a newline).
+    SoftBreak,
+    /// A hard line break (`<br>`).
+    HardBreak,
+}
+
+/// Parses a whole markdown document into its top-level blocks.
+pub fn parse(text: &str) -> Vec<Block> {
+    block::parse_document(text)
+}
