@@ -1,0 +1,488 @@
+//! The chat session: owns the settings, the transcript and the in-flight request, and runs
+//! one turn at a time (request → stream → reply entry). The UI reaches it through context.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use chat_core::error::{ChatError, ErrorKind};
+use chat_core::sse::Decoder;
+use chat_core::stream::{Outcome, Reply, StreamAccumulator, Update as StreamUpdate};
+use chat_core::transcript::Entry;
+use chat_core::request::ModelInfo;
+use chat_core::types::Message;
+use futures_util::future::{select, Either};
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::HtmlElement;
+
+use crate::client::{self, Abort, AbortReason};
+use crate::settings::Settings;
+
+/// The reply being streamed: its own signals, so finished messages never re-render.
+#[derive(Clone)]
+pub struct LiveReply {
+    pub id: String,
+    /// Content text, appended once per animation frame.
+    pub content: ArcRwSignal<String>,
+    pub reasoning: ArcRwSignal<String>,
+    /// True once the first byte of the reply has arrived.
+    pub started: ArcRwSignal<bool>,
+}
+
+/// What the session is doing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    Idle,
+    /// Request sent, waiting for the first byte.
+    Sending,
+    Streaming,
+}
+
+/// Provided to the UI through context; cheap to clone.
+#[derive(Clone)]
+pub struct ChatController {
+    inner: SendWrapper<Rc<Inner>>,
+    pub settings: ArcRwSignal<Settings>,
+    pub entries: ArcRwSignal<Vec<Entry>>,
+    pub live: ArcRwSignal<Option<LiveReply>>,
+    pub status: ArcRwSignal<Status>,
+    /// The last finished reply, for the ARIA live region.
+    pub announcement: ArcRwSignal<String>,
+    /// What `/info` (or `/models`) said about the model, or why it could not be read.
+    pub model_info: ArcRwSignal<Option<Result<ModelInfo, ChatError>>>,
+}
+
+struct Inner {
+    host: HtmlElement,
+    inflight: RefCell<Option<Rc<Abort>>>,
+    next_id: Cell<u64>,
+    /// Text received but not yet shown (flushed once per animation frame).
+    pending: RefCell<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    content: String,
+    reasoning: String,
+    scheduled: bool,
+}
+
+impl ChatController {
+    pub fn new(host: HtmlElement) -> Self {
+        Self {
+            inner: SendWrapper::new(Rc::new(Inner {
+                host,
+                inflight: RefCell::new(None),
+                next_id: Cell::new(1),
+                pending: RefCell::new(Pending::default()),
+            })),
+            settings: ArcRwSignal::new(Settings::default()),
+            entries: ArcRwSignal::new(Vec::new()),
+            live: ArcRwSignal::new(None),
+            status: ArcRwSignal::new(Status::Idle),
+            announcement: ArcRwSignal::new(String::new()),
+            model_info: ArcRwSignal::new(None),
+        }
+    }
+
+    fn new_id(&self) -> String {
+        let n = self.inner.next_id.get();
+        self.inner.next_id.set(n + 1);
+        format!("m{}-{n}", js_sys::Date::now() as u64)
+    }
+
+    pub fn busy(&self) -> bool {
+        self.status.get_untracked() != Status::Idle
+    }
+
+    /// Applies an attribute of the element to the settings.
+    pub fn set_attribute(&self, name: &str, value: Option<String>) {
+        self.settings.update(|s| s.apply_attribute(name, value.as_deref()));
+    }
+
+    /// Checks settings by building the request they would produce for a probe message.
+    pub fn validate_settings(&self, settings: &Settings) -> Result<(), String> {
+        let probe = Entry::new("probe", Message::user("probe"));
+        settings
+            .chat_request(&self.base_url(), &[probe])
+            .map(|_| ())
+            .map_err(|e| e.message)
+    }
+
+    /// Replaces the settings (already validated by the panel).
+    pub fn apply_settings(&self, settings: Settings) {
+        self.settings.set(settings);
+    }
+
+    /// Asks the endpoint which model it serves (`/info`, or `/models` in the openai style).
+    pub fn load_model_info(&self) {
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            let result = this.fetch_model_info().await;
+            this.model_info.set(Some(result));
+        });
+    }
+
+    async fn fetch_model_info(&self) -> Result<ModelInfo, ChatError> {
+        let endpoint = self.settings.get_untracked().endpoint(&self.base_url())?;
+        let request = chat_core::request::model_info_request(&endpoint)?;
+        let abort = Rc::new(Abort::new()?);
+        let head = self.open(&request, &abort).await?;
+        let body = head
+            .text()
+            .await
+            .map_err(|e| ChatError::network(client::describe(&e)))?;
+        chat_core::request::parse_model_info(&endpoint, &body)
+    }
+
+    /// The URL relative endpoints resolve against: the host page's base URL.
+    fn base_url(&self) -> String {
+        self.inner.host.base_uri().ok().flatten().unwrap_or_default()
+    }
+
+    /// Sends a user message and streams the reply. Refused while busy or when empty.
+    pub fn send_text(&self, text: String) -> Result<(), ChatError> {
+        if self.busy() {
+            return Err(ChatError::invalid_input(
+                "text",
+                "A reply is still in progress: stop it or wait for it to finish.",
+            ));
+        }
+        if text.trim().is_empty() {
+            return Err(ChatError::invalid_input("text", "The message is empty."));
+        }
+        let entry = Entry::new(self.new_id(), Message::user(text));
+        self.entries.update(|e| e.push(entry.clone()));
+        self.emit("chat-message", &entry);
+        self.start_turn();
+        Ok(())
+    }
+
+    /// Stops the reply in progress; its partial text is kept and marked as stopped.
+    pub fn stop(&self) {
+        if let Some(abort) = self.inner.inflight.borrow().as_ref() {
+            abort.abort(AbortReason::User);
+        }
+    }
+
+    /// Empties the conversation (stopping any reply in progress).
+    pub fn clear(&self) {
+        self.stop();
+        self.entries.set(Vec::new());
+    }
+
+    fn start_turn(&self) {
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            this.run_turn().await;
+        });
+    }
+
+    async fn run_turn(&self) {
+        let settings = self.settings.get_untracked();
+        let request = match settings.chat_request(&self.base_url(), &self.entries.get_untracked()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.finish_with_error(e);
+                return;
+            }
+        };
+        let abort = match Abort::new() {
+            Ok(a) => Rc::new(a),
+            Err(e) => {
+                self.finish_with_error(e);
+                return;
+            }
+        };
+        *self.inner.inflight.borrow_mut() = Some(abort.clone());
+        let live = LiveReply {
+            id: self.new_id(),
+            content: ArcRwSignal::new(String::new()),
+            reasoning: ArcRwSignal::new(String::new()),
+            started: ArcRwSignal::new(false),
+        };
+        self.live.set(Some(live.clone()));
+        self.set_status(Status::Sending);
+
+        let mut acc = StreamAccumulator::new();
+        let (outcome, whole) = self
+            .exchange(&settings, &request, &abort, &live, &mut acc)
+            .await;
+        self.flush_pending(&live);
+        *self.inner.inflight.borrow_mut() = None;
+
+        let stopped = abort.reason() == Some(AbortReason::User);
+        let reply = whole.unwrap_or_else(|| acc.into_reply());
+        let mut entry = Entry::from_reply(live.id.clone(), &reply);
+        match outcome {
+            Outcome::Complete => {}
+            Outcome::Interrupted => {
+                entry.error = Some(ChatError::network(
+                    "the connection closed before the reply was complete",
+                ))
+            }
+            Outcome::Failed(e) if e.kind == ErrorKind::Aborted || stopped => {
+                entry.stopped = true;
+            }
+            Outcome::Failed(e) => entry.error = Some(e),
+        }
+        self.entries.update(|e| e.push(entry.clone()));
+        self.live.set(None);
+        self.set_status(Status::Idle);
+        self.announcement.set(announce(&entry));
+        self.emit("chat-message", &entry);
+        if let Some(error) = &entry.error {
+            self.emit("chat-error", error);
+        }
+    }
+
+    /// Sends the request and folds a streamed response into `acc`; a non-streamed reply
+    /// comes back whole.
+    async fn exchange(
+        &self,
+        settings: &Settings,
+        request: &chat_core::request::HttpRequest,
+        abort: &Rc<Abort>,
+        live: &LiveReply,
+        acc: &mut StreamAccumulator,
+    ) -> (Outcome, Option<Reply>) {
+        if !settings.stream {
+            return self.exchange_whole(request, abort, live).await;
+        }
+        (self.exchange_stream(settings, request, abort, live, acc).await, None)
+    }
+
+    async fn exchange_whole(
+        &self,
+        request: &chat_core::request::HttpRequest,
+        abort: &Rc<Abort>,
+        live: &LiveReply,
+    ) -> (Outcome, Option<Reply>) {
+        let head = match self.open(request, abort).await {
+            Ok(head) => head,
+            Err(e) => return (Outcome::Failed(e), None),
+        };
+        live.started.set(true);
+        match head.text().await {
+            Ok(body) => match chat_core::stream::parse_completion(&body) {
+                Ok(reply) => {
+                    self.queue(live, &reply.content, &reply.reasoning);
+                    (Outcome::Complete, Some(reply))
+                }
+                Err(e) => (Outcome::Failed(e), None),
+            },
+            Err(e) => (Outcome::Failed(self.transport_error(abort, &e)), None),
+        }
+    }
+
+    /// Sends the request; a non-2xx response becomes its classified error.
+    async fn open(
+        &self,
+        request: &chat_core::request::HttpRequest,
+        abort: &Rc<Abort>,
+    ) -> Result<client::ResponseHead, ChatError> {
+        let head = client::send(request, &abort.signal())
+            .await
+            .map_err(|e| self.transport_error(abort, &e))?;
+        if head.ok() {
+            return Ok(head);
+        }
+        let status = head.status;
+        let headers: Vec<(String, String)> = ["retry-after-ms", "retry-after", "content-type"]
+            .into_iter()
+            .filter_map(|name| head.header(name).map(|v| (name.to_owned(), v)))
+            .collect();
+        let body = head.text().await.unwrap_or_default();
+        Err(chat_core::error::classify_http(
+            status,
+            &headers,
+            &body,
+            Some(js_sys::Date::now() as u64),
+        ))
+    }
+
+    async fn exchange_stream(
+        &self,
+        settings: &Settings,
+        request: &chat_core::request::HttpRequest,
+        abort: &Rc<Abort>,
+        live: &LiveReply,
+        acc: &mut StreamAccumulator,
+    ) -> Outcome {
+        let head = match self.open(request, abort).await {
+            Ok(head) => head,
+            Err(e) => return Outcome::Failed(e),
+        };
+        live.started.set(true);
+        self.set_status(Status::Streaming);
+        let mut decoder = Decoder::new();
+        let mut body = head.chunks();
+        let silence_ms = settings.stream_timeout_ms;
+        loop {
+            let next = body.next();
+            let timer = gloo_timers::future::TimeoutFuture::new(silence_ms);
+            futures_util::pin_mut!(next);
+            let chunk = match select(next, timer).await {
+                Either::Left((chunk, _)) => chunk,
+                Either::Right(((), _)) => {
+                    abort.abort(AbortReason::Silence);
+                    return Outcome::Failed(silence_error(silence_ms));
+                }
+            };
+            let bytes = match chunk {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => break,
+                Err(e) => return Outcome::Failed(self.transport_error(abort, &e)),
+            };
+            for event in decoder.feed(&bytes) {
+                if let Some(end) = self.apply(live, acc.push(&event)) {
+                    return end;
+                }
+            }
+        }
+        for event in decoder.finish() {
+            if let Some(end) = self.apply(live, acc.push(&event)) {
+                return end;
+            }
+        }
+        self.apply(live, acc.flush());
+        acc.finish()
+    }
+
+    /// Shows the updates; returns how the reply ended when an update ends it.
+    fn apply(&self, live: &LiveReply, updates: Vec<StreamUpdate>) -> Option<Outcome> {
+        for update in updates {
+            match update {
+                StreamUpdate::Content(text) => self.queue(live, &text, ""),
+                StreamUpdate::Reasoning(text) => self.queue(live, "", &text),
+                StreamUpdate::Done => return Some(Outcome::Complete),
+                StreamUpdate::Failed(e) => return Some(Outcome::Failed(e)),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn transport_error(&self, abort: &Abort, error: &JsValue) -> ChatError {
+        match abort.reason() {
+            Some(AbortReason::User) => ChatError::aborted(),
+            Some(AbortReason::Silence) => silence_error(self.settings.get_untracked().stream_timeout_ms),
+            None => ChatError::network(client::describe(error)),
+        }
+    }
+
+    /// Queues streamed text; it reaches the DOM on the next animation frame.
+    fn queue(&self, live: &LiveReply, content: &str, reasoning: &str) {
+        let schedule = {
+            let mut pending = self.inner.pending.borrow_mut();
+            pending.content.push_str(content);
+            pending.reasoning.push_str(reasoning);
+            !std::mem::replace(&mut pending.scheduled, true)
+        };
+        if schedule {
+            let this = self.clone();
+            let live = live.clone();
+            request_animation_frame(move || this.flush_pending(&live));
+        }
+    }
+
+    fn flush_pending(&self, live: &LiveReply) {
+        let (content, reasoning) = {
+            let mut pending = self.inner.pending.borrow_mut();
+            pending.scheduled = false;
+            (
+                std::mem::take(&mut pending.content),
+                std::mem::take(&mut pending.reasoning),
+            )
+        };
+        if !content.is_empty() {
+            live.content.update(|c| c.push_str(&content));
+        }
+        if !reasoning.is_empty() {
+            live.reasoning.update(|r| r.push_str(&reasoning));
+        }
+    }
+
+    fn finish_with_error(&self, error: ChatError) {
+        let mut entry = Entry::from_reply(self.new_id(), &Default::default());
+        entry.error = Some(error.clone());
+        self.entries.update(|e| e.push(entry));
+        self.set_status(Status::Idle);
+        self.emit("chat-error", &error);
+    }
+
+    fn set_status(&self, status: Status) {
+        let was_busy = self.busy();
+        self.status.set(status);
+        let busy = self.busy();
+        if was_busy != busy {
+            self.emit("chat-busy", &serde_json::json!({ "busy": busy }));
+        }
+    }
+
+    /// Dispatches a bubbling, composed `CustomEvent` on the host element.
+    fn emit(&self, name: &str, detail: &impl serde::Serialize) {
+        let detail = to_js(detail);
+        let init = web_sys::CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(&detail);
+        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = self.inner.host.dispatch_event(&event);
+        }
+    }
+
+    pub fn messages_js(&self) -> JsValue {
+        to_js(&self.entries.get_untracked())
+    }
+
+    pub fn set_messages_js(&self, value: JsValue) -> Result<(), JsValue> {
+        let json = js_sys::JSON::stringify(&value)?
+            .as_string()
+            .unwrap_or_default();
+        let entries: Vec<Entry> = serde_json::from_str(&json)
+            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("invalid messages: {e}"))))?;
+        self.stop();
+        self.entries.set(entries);
+        Ok(())
+    }
+
+    pub fn send_js(&self, text: String, _options: JsValue) -> js_sys::Promise {
+        match self.send_text(text) {
+            Ok(()) => js_sys::Promise::resolve(&JsValue::UNDEFINED),
+            Err(e) => js_sys::Promise::reject(&error_to_js(&e)),
+        }
+    }
+}
+
+fn silence_error(ms: u32) -> ChatError {
+    ChatError::network(format!(
+        "the stream stayed silent for {} seconds",
+        ms / 1000
+    ))
+}
+
+fn announce(entry: &Entry) -> String {
+    match &entry.error {
+        Some(e) => format!("Reply failed: {}", e.message),
+        None => entry.message.content().text(),
+    }
+}
+
+/// Serializes to a plain JS object (through JSON: no extra dependency).
+pub fn to_js(value: &impl serde::Serialize) -> JsValue {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|s| js_sys::JSON::parse(&s).ok())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// An `Error` carrying the error object's fields, for rejected promises.
+pub fn error_to_js(error: &ChatError) -> JsValue {
+    let js = js_sys::Error::new(&error.message);
+    if let Some(fields) = to_js(error).dyn_ref::<js_sys::Object>() {
+        let _ = js_sys::Object::assign(js.unchecked_ref(), fields);
+    }
+    js.into()
+}

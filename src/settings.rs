@@ -1,0 +1,180 @@
+//! The element's settings: what its attributes (and later the settings panel) say, and the
+//! request they produce for a transcript.
+
+use chat_core::error::ChatError;
+use chat_core::request::{self, ApiStyle, Auth, ChatOptions, Endpoint, HttpRequest, Params};
+use chat_core::transcript::Entry;
+use serde_json::{Map, Value};
+
+/// Colour theme of the component.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+    #[default]
+    Auto,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+            Theme::Auto => "auto",
+        }
+    }
+}
+
+/// How requests are authenticated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthMode {
+    /// `api-key` header (azure-inference) or `Authorization: Bearer` (openai).
+    #[default]
+    Key,
+    /// `Authorization: Bearer <token>` (Microsoft Entra ID).
+    Bearer,
+    /// No credentials: the dev server's proxy adds them, or the endpoint needs none.
+    None,
+}
+
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Key => "key",
+            AuthMode::Bearer => "bearer",
+            AuthMode::None => "none",
+        }
+    }
+
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "bearer" => AuthMode::Bearer,
+            "none" => AuthMode::None,
+            _ => AuthMode::Key,
+        }
+    }
+}
+
+/// Everything the element was configured with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// Base URL; `/chat/completions` is appended. Relative URLs resolve against the page.
+    pub endpoint: String,
+    pub api_style: ApiStyle,
+    pub model: Option<String>,
+    pub api_version: Option<String>,
+    pub auth_mode: AuthMode,
+    /// The key or token for `auth_mode`.
+    pub api_key: Option<String>,
+    /// The user opted in to storing the key on this device.
+    pub remember_key: bool,
+    pub system_prompt: String,
+    pub system_as_user: bool,
+    pub stream: bool,
+    /// How long a stream may stay silent before it counts as dropped.
+    pub stream_timeout_ms: u32,
+    pub theme: Theme,
+    /// `settings="hidden"`: no settings panel and no key fields (public pages).
+    pub settings_hidden: bool,
+    pub params: Params,
+    pub extra_params: Map<String, Value>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            endpoint: String::new(),
+            api_style: ApiStyle::AzureInference,
+            model: None,
+            api_version: None,
+            auth_mode: AuthMode::Key,
+            api_key: None,
+            remember_key: false,
+            system_prompt: String::new(),
+            system_as_user: false,
+            stream: true,
+            stream_timeout_ms: 60_000,
+            theme: Theme::Auto,
+            settings_hidden: false,
+            params: Params::default(),
+            extra_params: Map::new(),
+        }
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+impl Settings {
+    /// Applies one attribute of `<foundry-chat>`; `None` means the attribute was removed.
+    pub fn apply_attribute(&mut self, name: &str, value: Option<&str>) {
+        match name {
+            "endpoint" => self.endpoint = value.unwrap_or_default().trim().to_owned(),
+            "api-style" => {
+                self.api_style = match value.map(str::trim) {
+                    Some("openai") => ApiStyle::OpenAi,
+                    _ => ApiStyle::AzureInference,
+                }
+            }
+            "model" => self.model = non_empty(value),
+            "api-version" => self.api_version = non_empty(value),
+            "api-key" => {
+                self.api_key = non_empty(value);
+                self.auth_mode = AuthMode::Key;
+            }
+            "system-prompt" => self.system_prompt = value.unwrap_or_default().to_owned(),
+            "stream" => self.stream = value.map(str::trim) != Some("false"),
+            "theme" => {
+                self.theme = match value.map(str::trim) {
+                    Some("light") => Theme::Light,
+                    Some("dark") => Theme::Dark,
+                    _ => Theme::Auto,
+                }
+            }
+            "settings" => self.settings_hidden = value.map(str::trim) == Some("hidden"),
+            _ => {}
+        }
+    }
+
+    /// The endpoint, with a relative base URL resolved against `base` (the page's URL).
+    pub fn endpoint(&self, base: &str) -> Result<Endpoint, ChatError> {
+        if self.endpoint.is_empty() {
+            return Err(ChatError::invalid_input(
+                "endpoint",
+                "No endpoint is set: give the element an `endpoint` attribute or enter one in the settings.",
+            ));
+        }
+        let url = web_sys::Url::new_with_base(&self.endpoint, base).map_err(|_| {
+            ChatError::invalid_input(
+                "endpoint",
+                format!("The endpoint `{}` is not a valid URL.", self.endpoint),
+            )
+        })?;
+        let mut endpoint = Endpoint::new(String::from(url.href()), self.api_style);
+        if let Some(version) = &self.api_version {
+            endpoint.api_version = version.clone();
+        }
+        endpoint.model = self.model.clone();
+        endpoint.auth = match (self.auth_mode, &self.api_key) {
+            (AuthMode::None, _) | (_, None) => Auth::None,
+            (AuthMode::Key, Some(key)) => Auth::ApiKey(key.clone()),
+            (AuthMode::Bearer, Some(token)) => Auth::Bearer(token.clone()),
+        };
+        Ok(endpoint)
+    }
+
+    /// The chat request for this transcript, or why it cannot be sent.
+    pub fn chat_request(&self, base: &str, entries: &[Entry]) -> Result<HttpRequest, ChatError> {
+        let options = ChatOptions {
+            params: self.params.clone(),
+            system_prompt: Some(self.system_prompt.clone()).filter(|p| !p.trim().is_empty()),
+            system_as_user: self.system_as_user,
+            extra_params: self.extra_params.clone(),
+            stream: self.stream,
+            ..ChatOptions::default()
+        };
+        let messages: Vec<_> = entries.iter().map(Entry::to_wire).collect();
+        request::chat_request(&self.endpoint(base)?, &options, &messages)
+    }
+}

@@ -1,0 +1,241 @@
+//! The chat UI (Leptos components) rendered inside the element's shadow root.
+
+mod markdown;
+mod message;
+mod settings;
+
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::session::{ChatController, Status};
+use message::{LiveMessage, Message};
+
+/// The shadow root's stylesheet.
+pub const STYLES: &str = include_str!("../../style/component.css");
+
+/// Distance from the bottom (px) within which the list follows new text.
+const STICK_THRESHOLD: i32 = 48;
+
+#[component]
+pub fn App(controller: ChatController) -> impl IntoView {
+    provide_context(controller.clone());
+    let settings = controller.settings.clone();
+    let theme = move || settings.with(|s| s.theme.as_str());
+    let announcement = controller.announcement.clone();
+    view! {
+        <div class="fc-app" data-theme=theme style="display:contents">
+            <Header/>
+            <MessageList/>
+            <Composer/>
+            <div class="fc-sr" role="status" aria-live="polite">{move || announcement.get()}</div>
+        </div>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let settings = controller.settings.clone();
+    // Ask the endpoint for its model whenever where or how we reach it changes.
+    let target = Memo::new({
+        let settings = settings.clone();
+        move |_| {
+            settings.with(|s| {
+                (
+                    s.endpoint.clone(),
+                    s.api_style,
+                    s.model.clone(),
+                    s.auth_mode,
+                    s.api_key.clone(),
+                )
+            })
+        }
+    });
+    Effect::new({
+        let controller = controller.clone();
+        move |_| {
+            if !target.with(|t| t.0.is_empty()) {
+                controller.load_model_info();
+            }
+        }
+    });
+    let info = controller.model_info.clone();
+    let title = {
+        let settings = settings.clone();
+        move || match info.get() {
+            Some(Ok(info)) => info.model_name,
+            _ => settings.with(|s| s.model.clone().unwrap_or_else(|| "Chat".to_owned())),
+        }
+    };
+    let info = controller.model_info.clone();
+    let detail = move || match info.get() {
+        Some(Ok(info)) => [info.model_provider_name, info.model_type]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
+        _ => String::new(),
+    };
+    let open = RwSignal::new(false);
+    let hidden = Signal::derive(move || settings.with(|s| s.settings_hidden));
+    let clear = {
+        let controller = controller.clone();
+        move |_| controller.clear()
+    };
+    view! {
+        <header class="fc-header">
+            <span class="fc-title">{title} <small>{detail}</small></span>
+            <button type="button" on:click=clear title="Start a new conversation">"New chat"</button>
+            <Show when=move || !hidden.get()>
+                <button type="button" part="settings" aria-expanded=move || open.get().to_string()
+                    on:click=move |_| open.update(|o| *o = !*o)>"Settings"</button>
+            </Show>
+        </header>
+        <Show when=move || open.get() && !hidden.get()>
+            <settings::SettingsPanel on_close=Callback::new(move |()| open.set(false))/>
+        </Show>
+    }
+}
+
+#[component]
+fn MessageList() -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let entries = controller.entries.clone();
+    let live = controller.live.clone();
+    let list = NodeRef::<html::Div>::new();
+    let stick = RwSignal::new(true);
+
+    let on_scroll = move |_| {
+        if let Some(el) = list.get_untracked() {
+            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
+            stick.set(gap <= STICK_THRESHOLD);
+        }
+    };
+    let follow = move || {
+        if stick.get_untracked() {
+            if let Some(el) = list.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+    };
+    let jump = move |_| {
+        stick.set(true);
+        if let Some(el) = list.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    };
+    let on_click = move |ev: web_sys::MouseEvent| copy_code(&ev);
+    let empty = {
+        let entries = entries.clone();
+        let live = live.clone();
+        move || entries.with(|e| e.is_empty()) && live.with(|l| l.is_none())
+    };
+    provide_context(Follow(std::sync::Arc::new(follow)));
+
+    view! {
+        <div class="fc-messages" part="messages" node_ref=list on:scroll=on_scroll on:click=on_click
+            role="log" aria-label="Conversation">
+            <Show when=empty>
+                <p class="fc-empty">"Ask anything. Enter sends, Shift+Enter adds a line."</p>
+            </Show>
+            <For each=move || entries.get() key=|e| e.id.clone() let:entry>
+                <Message entry/>
+            </For>
+            {move || live.get().map(|reply| view! { <LiveMessage reply/> })}
+            <Show when=move || !stick.get()>
+                <button class="fc-jump" type="button" on:click=jump>"Jump to latest ↓"</button>
+            </Show>
+        </div>
+    }
+}
+
+/// Scrolls the list to the newest text unless the user scrolled up.
+#[derive(Clone)]
+pub struct Follow(pub std::sync::Arc<dyn Fn() + Send + Sync>);
+
+/// The one delegated listener behind every code block's Copy button.
+fn copy_code(ev: &web_sys::MouseEvent) {
+    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return;
+    };
+    let Ok(Some(button)) = target.closest(&format!("[{}]", markdown::COPY_ATTR)) else {
+        return;
+    };
+    let code = button
+        .parent_element()
+        .and_then(|head| head.next_element_sibling())
+        .and_then(|pre| pre.text_content())
+        .unwrap_or_default();
+    write_clipboard(&code);
+    button.set_text_content(Some("Copied"));
+}
+
+/// Copies text to the clipboard (best effort: a refused permission leaves it unchanged).
+pub fn write_clipboard(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+#[component]
+fn Composer() -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let text = RwSignal::new(String::new());
+    let notice = RwSignal::new(None::<String>);
+    let status = controller.status.clone();
+    let busy = {
+        let status = status.clone();
+        move || status.get() != Status::Idle
+    };
+    let input = NodeRef::<html::Textarea>::new();
+
+    let send = {
+        let controller = controller.clone();
+        move || {
+            let value = text.get_untracked();
+            match controller.send_text(value) {
+                Ok(()) => {
+                    text.set(String::new());
+                    notice.set(None);
+                }
+                Err(e) => notice.set(Some(e.message)),
+            }
+        }
+    };
+    let on_keydown = {
+        let send = send.clone();
+        move |ev: web_sys::KeyboardEvent| {
+            if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                ev.prevent_default();
+                send();
+            }
+        }
+    };
+    let stop = {
+        let controller = controller.clone();
+        move |_| {
+            controller.stop();
+            if let Some(el) = input.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+    };
+    let busy2 = busy.clone();
+    view! {
+        <form class="fc-composer" part="composer" on:submit=move |ev| { ev.prevent_default(); send() }>
+            <textarea part="input" node_ref=input rows="1" aria-label="Message"
+                placeholder="Type a message…"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:keydown=on_keydown></textarea>
+            <Show when=move || !busy()>
+                <button class="fc-send" part="send" type="submit">"Send"</button>
+            </Show>
+            <Show when=busy2.clone()>
+                <button class="fc-stop" part="stop" type="button" on:click=stop.clone()>"Stop"</button>
+            </Show>
+        </form>
+        {move || notice.get().map(|n| view! { <p class="fc-notice" role="alert">{n}</p> })}
+    }
+}

@@ -1,0 +1,277 @@
+//! The settings panel: edits a draft of the settings and applies it only when the whole
+//! draft is valid (the reason is shown otherwise; nothing is sent with invalid settings).
+
+use chat_core::request::{ApiStyle, Params, ResponseFormat, Stop};
+use leptos::prelude::*;
+
+use crate::session::ChatController;
+use crate::settings::{AuthMode, Settings};
+
+/// The draft: every field as the user typed it.
+#[derive(Clone, Default)]
+struct Draft {
+    endpoint: RwSignal<String>,
+    api_style: RwSignal<String>,
+    auth: RwSignal<String>,
+    secret: RwSignal<String>,
+    remember_key: RwSignal<bool>,
+    model: RwSignal<String>,
+    api_version: RwSignal<String>,
+    system_prompt: RwSignal<String>,
+    system_as_user: RwSignal<bool>,
+    stream: RwSignal<bool>,
+    temperature: RwSignal<String>,
+    top_p: RwSignal<String>,
+    max_tokens: RwSignal<String>,
+    stop: RwSignal<String>,
+    presence_penalty: RwSignal<String>,
+    frequency_penalty: RwSignal<String>,
+    seed: RwSignal<String>,
+    json_mode: RwSignal<bool>,
+    extra_params: RwSignal<String>,
+}
+
+fn num_text(value: Option<impl ToString>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+impl Draft {
+    fn load(&self, s: &Settings) {
+        self.endpoint.set(s.endpoint.clone());
+        self.api_style.set(
+            match s.api_style {
+                ApiStyle::AzureInference => "azure-inference",
+                ApiStyle::OpenAi => "openai",
+            }
+            .to_owned(),
+        );
+        self.auth.set(s.auth_mode.as_str().to_owned());
+        self.secret.set(s.api_key.clone().unwrap_or_default());
+        self.remember_key.set(s.remember_key);
+        self.model.set(s.model.clone().unwrap_or_default());
+        self.api_version.set(s.api_version.clone().unwrap_or_default());
+        self.system_prompt.set(s.system_prompt.clone());
+        self.system_as_user.set(s.system_as_user);
+        self.stream.set(s.stream);
+        let p = &s.params;
+        self.temperature.set(num_text(p.temperature));
+        self.top_p.set(num_text(p.top_p));
+        self.max_tokens.set(num_text(p.max_tokens));
+        self.stop.set(match &p.stop {
+            Some(Stop::One(one)) => one.clone(),
+            Some(Stop::Many(many)) => many.join("\n"),
+            None => String::new(),
+        });
+        self.presence_penalty.set(num_text(p.presence_penalty));
+        self.frequency_penalty.set(num_text(p.frequency_penalty));
+        self.seed.set(num_text(p.seed));
+        self.json_mode
+            .set(matches!(p.response_format, Some(ResponseFormat::JsonObject)));
+        self.extra_params.set(if s.extra_params.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string_pretty(&s.extra_params).unwrap_or_default()
+        });
+    }
+
+    /// The settings this draft describes, or the first problem in plain words.
+    fn parse(&self, current: &Settings) -> Result<Settings, String> {
+        let mut s = current.clone();
+        s.endpoint = self.endpoint.get_untracked().trim().to_owned();
+        s.api_style = match self.api_style.get_untracked().as_str() {
+            "openai" => ApiStyle::OpenAi,
+            _ => ApiStyle::AzureInference,
+        };
+        s.auth_mode = AuthMode::parse(&self.auth.get_untracked());
+        let secret = self.secret.get_untracked().trim().to_owned();
+        s.api_key = (!secret.is_empty()).then_some(secret);
+        s.remember_key = self.remember_key.get_untracked();
+        let model = self.model.get_untracked().trim().to_owned();
+        s.model = (!model.is_empty()).then_some(model);
+        let version = self.api_version.get_untracked().trim().to_owned();
+        s.api_version = (!version.is_empty()).then_some(version);
+        s.system_prompt = self.system_prompt.get_untracked();
+        s.system_as_user = self.system_as_user.get_untracked();
+        s.stream = self.stream.get_untracked();
+        let stop_text = self.stop.get_untracked();
+        let stops: Vec<String> = stop_text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        s.params = Params {
+            temperature: number("Temperature", &self.temperature.get_untracked())?,
+            top_p: number("Top P", &self.top_p.get_untracked())?,
+            max_tokens: number("Max tokens", &self.max_tokens.get_untracked())?,
+            stop: match stops.len() {
+                0 => None,
+                1 => stops.into_iter().next().map(Stop::One),
+                _ => Some(Stop::Many(stops)),
+            },
+            presence_penalty: number("Presence penalty", &self.presence_penalty.get_untracked())?,
+            frequency_penalty: number(
+                "Frequency penalty",
+                &self.frequency_penalty.get_untracked(),
+            )?,
+            seed: number("Seed", &self.seed.get_untracked())?,
+            response_format: self
+                .json_mode
+                .get_untracked()
+                .then_some(ResponseFormat::JsonObject),
+        };
+        let extra = self.extra_params.get_untracked();
+        s.extra_params = if extra.trim().is_empty() {
+            Default::default()
+        } else {
+            serde_json::from_str(&extra).map_err(|e| {
+                format!("Extra parameters must be a JSON object ({e}).")
+            })?
+        };
+        Ok(s)
+    }
+}
+
+/// Parses an optional number field; empty means unset.
+fn number<T: std::str::FromStr>(label: &str, text: &str) -> Result<Option<T>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| format!("{label} must be a number (got \"{text}\")."))
+}
+
+#[component]
+pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let draft = Draft::default();
+    draft.load(&controller.settings.get_untracked());
+    let problem = RwSignal::new(None::<String>);
+    let apply = {
+        let draft = draft.clone();
+        let controller = controller.clone();
+        move |ev: web_sys::SubmitEvent| {
+            ev.prevent_default();
+            let current = controller.settings.get_untracked();
+            match draft
+                .parse(&current)
+                .and_then(|s| controller.validate_settings(&s).map(|()| s))
+            {
+                Ok(settings) => {
+                    controller.apply_settings(settings);
+                    problem.set(None);
+                    on_close.run(());
+                }
+                Err(reason) => problem.set(Some(reason)),
+            }
+        }
+    };
+    let d = draft;
+    view! {
+        <form class="fc-settings" part="settings" on:submit=apply aria-label="Settings">
+            <label>"Endpoint"
+                <input type="url" placeholder="https://<resource>.services.ai.azure.com/models"
+                    prop:value=move || d.endpoint.get()
+                    on:input=move |ev| d.endpoint.set(event_target_value(&ev))/>
+            </label>
+            <div class="fc-row">
+                <label>"API style"
+                    <select prop:value=move || d.api_style.get()
+                        on:change=move |ev| d.api_style.set(event_target_value(&ev))>
+                        <option value="azure-inference">"Azure AI Model Inference"</option>
+                        <option value="openai">"OpenAI-compatible (/v1)"</option>
+                    </select>
+                </label>
+                <label>"Model / deployment"
+                    <input prop:value=move || d.model.get()
+                        on:input=move |ev| d.model.set(event_target_value(&ev))/>
+                </label>
+                <label>"API version"
+                    <input placeholder="2024-05-01-preview" prop:value=move || d.api_version.get()
+                        on:input=move |ev| d.api_version.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <div class="fc-row">
+                <label>"Authentication"
+                    <select prop:value=move || d.auth.get()
+                        on:change=move |ev| d.auth.set(event_target_value(&ev))>
+                        <option value="key">"API key"</option>
+                        <option value="bearer">"Bearer token (Entra ID)"</option>
+                        <option value="none">"None (dev proxy or open endpoint)"</option>
+                    </select>
+                </label>
+                <label>"Key or token"
+                    <input type="password" autocomplete="off" prop:value=move || d.secret.get()
+                        on:input=move |ev| d.secret.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <label class="fc-check">
+                <input type="checkbox" prop:checked=move || d.remember_key.get()
+                    on:change=move |ev| d.remember_key.set(event_target_checked(&ev))/>
+                "Remember the key on this device"
+            </label>
+            <label>"System prompt"
+                <textarea rows="2" prop:value=move || d.system_prompt.get()
+                    on:input=move |ev| d.system_prompt.set(event_target_value(&ev))></textarea>
+            </label>
+            <label class="fc-check">
+                <input type="checkbox" prop:checked=move || d.system_as_user.get()
+                    on:change=move |ev| d.system_as_user.set(event_target_checked(&ev))/>
+                "Send the system prompt as a user message (for models without a system role)"
+            </label>
+            <div class="fc-row">
+                <label>"Temperature (0–2)"
+                    <input inputmode="decimal" prop:value=move || d.temperature.get()
+                        on:input=move |ev| d.temperature.set(event_target_value(&ev))/>
+                </label>
+                <label>"Top P (0–1)"
+                    <input inputmode="decimal" prop:value=move || d.top_p.get()
+                        on:input=move |ev| d.top_p.set(event_target_value(&ev))/>
+                </label>
+                <label>"Max tokens"
+                    <input inputmode="numeric" prop:value=move || d.max_tokens.get()
+                        on:input=move |ev| d.max_tokens.set(event_target_value(&ev))/>
+                </label>
+                <label>"Seed"
+                    <input inputmode="numeric" prop:value=move || d.seed.get()
+                        on:input=move |ev| d.seed.set(event_target_value(&ev))/>
+                </label>
+                <label>"Presence penalty (−2–2)"
+                    <input inputmode="decimal" prop:value=move || d.presence_penalty.get()
+                        on:input=move |ev| d.presence_penalty.set(event_target_value(&ev))/>
+                </label>
+                <label>"Frequency penalty (−2–2)"
+                    <input inputmode="decimal" prop:value=move || d.frequency_penalty.get()
+                        on:input=move |ev| d.frequency_penalty.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <label>"Stop sequences (one per line)"
+                <textarea rows="2" prop:value=move || d.stop.get()
+                    on:input=move |ev| d.stop.set(event_target_value(&ev))></textarea>
+            </label>
+            <div class="fc-row">
+                <label class="fc-check">
+                    <input type="checkbox" prop:checked=move || d.json_mode.get()
+                        on:change=move |ev| d.json_mode.set(event_target_checked(&ev))/>
+                    "JSON mode"
+                </label>
+                <label class="fc-check">
+                    <input type="checkbox" prop:checked=move || d.stream.get()
+                        on:change=move |ev| d.stream.set(event_target_checked(&ev))/>
+                    "Stream replies"
+                </label>
+            </div>
+            <label>"Extra parameters (JSON object, sent with extra-parameters: pass-through)"
+                <textarea rows="3" spellcheck="false" placeholder="{\"logprobs\": true}"
+                    prop:value=move || d.extra_params.get()
+                    on:input=move |ev| d.extra_params.set(event_target_value(&ev))></textarea>
+            </label>
+            {move || problem.get().map(|p| view! { <p class="fc-error" role="alert">{p}</p> })}
+            <div class="fc-actions">
+                <button type="submit" class="fc-send">"Apply"</button>
+                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
