@@ -8,6 +8,7 @@
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::error::ChatError;
 use crate::sse::Event;
@@ -394,7 +395,7 @@ impl StreamAccumulator {
         self.failure = Some(err);
     }
 
-    fn apply_chunk(&mut self, chunk: Chunk, updates: &mut Vec<Update>) {
+    fn apply_chunk(&mut self, chunk: Chunk<'_>, updates: &mut Vec<Update>) {
         if let Some(err) = chunk.error.filter(|e| !e.is_null()) {
             let payload = serde_json::json!({ "error": err }).to_string();
             self.fail(ChatError::from_stream_payload(&payload), updates);
@@ -402,12 +403,12 @@ impl StreamAccumulator {
         }
         let head = &mut self.choices[0].reply;
         if head.id.is_none() {
-            head.id = chunk.id.filter(|s| !s.is_empty());
+            head.id = chunk.id.filter(|s| !s.is_empty()).map(Cow::into_owned);
         }
         if let Some(model) = chunk.model.filter(|m| !m.is_empty()) {
-            if head.model.as_deref() != Some(model.as_str()) {
-                head.model = Some(model.clone());
-                updates.push(Update::Model(model));
+            if head.model.as_deref() != Some(&*model) {
+                head.model = Some(model.clone().into_owned());
+                updates.push(Update::Model(model.into_owned()));
             }
         }
         let mut usage = chunk.usage.filter(|u| !u.is_null());
@@ -429,7 +430,7 @@ impl StreamAccumulator {
                 state.apply(delta, &mut u);
             }
             if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
-                let reason = FinishReason::from(reason);
+                let reason = FinishReason::from(reason.into_owned());
                 if state.reply.finish_reason.as_ref() != Some(&reason) {
                     state.reply.finish_reason = Some(reason.clone());
                     if let Some(u) = u {
@@ -474,13 +475,13 @@ pub fn parse_completion(body: &str) -> Result<Reply, ChatError> {
 }
 
 #[derive(Deserialize)]
-struct Chunk {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    choices: Option<Vec<ChoiceChunk>>,
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    model: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    choices: Option<Vec<ChoiceChunk<'a>>>,
     #[serde(default)]
     usage: Option<Value>,
     #[serde(default)]
@@ -488,15 +489,15 @@ struct Chunk {
 }
 
 #[derive(Deserialize)]
-struct ChoiceChunk {
+struct ChoiceChunk<'a> {
     #[serde(default)]
     index: Option<u32>,
     #[serde(default)]
     delta: Option<Delta>,
     #[serde(default)]
     message: Option<Delta>,
-    #[serde(default)]
-    finish_reason: Option<String>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
     #[serde(default)]
     usage: Option<Value>,
 }
