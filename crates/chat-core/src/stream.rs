@@ -332,25 +332,39 @@ impl StreamAccumulator {
             }
             _ => return updates,
         }
-        let data = event.data.trim();
+        self.push_data(&event.data, true, &mut updates);
+        updates
+    }
+
+    /// One `data` payload. A payload that is not one JSON value but several lines of
+    /// them (a server that forgot the blank lines between events) is read line by line.
+    fn push_data(&mut self, data: &str, may_split: bool, updates: &mut Vec<Update>) {
+        if self.is_finished() {
+            return;
+        }
+        let data = data.trim();
         if data == "[DONE]" {
-            self.flush_into(&mut updates);
+            self.flush_into(updates);
             self.done = true;
             updates.push(Update::Done);
-            return updates;
+            return;
         }
         if data.is_empty() {
-            return updates;
+            return;
         }
         match serde_json::from_str::<Chunk>(data) {
-            Ok(chunk) => self.apply_chunk(chunk, &mut updates),
+            Ok(chunk) => self.apply_chunk(chunk, updates),
+            Err(_) if may_split && data.contains('\n') => {
+                for line in data.lines() {
+                    self.push_data(line, false, updates);
+                }
+            }
             Err(e) => {
                 let snippet: String = data.chars().take(80).collect();
                 let err = ChatError::invalid_response(format!("{e} in {snippet:?}"));
-                self.fail(err, &mut updates);
+                self.fail(err, updates);
             }
         }
-        updates
     }
 
     /// Releases text held back while deciding about a `<think>` block (end of input).
@@ -836,6 +850,17 @@ mod tests {
         let (mut acc, _) = run(&[&content("kept"), "{not json", &content("x")]);
         assert_eq!(acc.reply().content, "kept");
         assert!(matches!(acc.finish(), Outcome::Failed(e) if e.kind == ErrorKind::InvalidResponse));
+    }
+
+    #[test]
+    fn several_json_lines_in_one_event_are_read_one_by_one() {
+        let joined = format!("{}\n{}\n[DONE]", content("a"), content("b"));
+        let (acc, ups) = run(&[&joined]);
+        assert_eq!(acc.reply().content, "ab");
+        assert_eq!(ups.last(), Some(&Update::Done));
+        let (bad, _) = run(&[&format!("{}\nnot json", content("a"))]);
+        assert_eq!(bad.reply().content, "a");
+        assert!(bad.is_finished());
     }
 
     #[test]
