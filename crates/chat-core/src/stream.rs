@@ -198,6 +198,9 @@ impl ChoiceState {
         }
     }
 
+    /// A delta belongs to the latest call with its wire `index` or, without one, to the
+    /// last call; a non-empty id different from that call's id starts a new call (some
+    /// servers reuse index 0 for parallel calls).
     fn apply_tool_call(&mut self, call: ToolCallDelta, updates: &mut Option<&mut Vec<Update>>) {
         let id = call.id.filter(|s| !s.is_empty());
         let (name, arguments) = match call.function {
@@ -751,6 +754,19 @@ mod tests {
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[0], ToolCall::function("a", "f", "{}"));
         assert_eq!(calls[1], ToolCall::function("b", "g", "[]!"));
+    }
+
+    #[test]
+    fn a_repeated_index_with_a_different_id_starts_a_new_call() {
+        let (acc, _) = run(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f","arguments":"{}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"b","function":{"name":"g","arguments":"{"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"}"}}]}}]}"#,
+        ]);
+        let calls = &acc.reply().tool_calls;
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0], ToolCall::function("a", "f", "{}"));
+        assert_eq!(calls[1], ToolCall::function("b", "g", "{}"));
     }
 
     #[test]
