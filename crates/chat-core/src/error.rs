@@ -442,7 +442,7 @@ pub fn retry_after_ms(headers: &[(String, String)], now_ms: Option<u64>) -> Opti
 
 fn parse_non_negative(s: &str) -> Option<f64> {
     let v: f64 = s.parse().ok()?;
-    (v.is_finite() && v >= 0.0 && v < 1e15).then_some(v)
+    (0.0..1e15).contains(&v).then_some(v)
 }
 
 /// An HTTP date (IMF-fixdate, RFC 850 or asctime) as milliseconds since the Unix epoch.

@@ -670,16 +670,18 @@ mod tests {
 
     #[test]
     fn all_parameters_are_sent_and_unset_ones_omitted() {
-        let mut opts = ChatOptions::default();
-        opts.params = Params {
-            temperature: Some(0.5),
-            top_p: Some(1.0),
-            max_tokens: Some(100),
-            stop: Some(Stop::Many(vec!["END".into()])),
-            presence_penalty: Some(-2.0),
-            frequency_penalty: None,
-            seed: Some(42),
-            response_format: Some(ResponseFormat::JsonObject),
+        let opts = ChatOptions {
+            params: Params {
+                temperature: Some(0.5),
+                top_p: Some(1.0),
+                max_tokens: Some(100),
+                stop: Some(Stop::Many(vec!["END".into()])),
+                presence_penalty: Some(-2.0),
+                frequency_penalty: None,
+                seed: Some(42),
+                response_format: Some(ResponseFormat::JsonObject),
+            },
+            ..ChatOptions::default()
         };
         let b = body(&chat_request(&azure(), &opts, &[Message::user("x")]).unwrap());
         assert_eq!(b["temperature"], 0.5);

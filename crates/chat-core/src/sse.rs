@@ -110,7 +110,7 @@ impl Decoder {
                 bytes = &bytes[1..];
             }
         }
-        while let Some(pos) = bytes.iter().position(|&b| b == b'\n' || b == b'\r') {
+        while let Some(pos) = find_line_end(bytes) {
             let terminator = bytes[pos];
             if self.line.is_empty() {
                 self.process_line(&bytes[..pos], out);
@@ -158,17 +158,14 @@ impl Decoder {
                 self.event_type.clear();
                 self.event_type.extend_from_slice(value);
             }
-            b"id" => {
-                if !value.contains(&0) {
-                    self.last_id.clear();
-                    self.last_id.extend_from_slice(value);
-                }
+            b"id" if !value.contains(&0) => {
+                self.last_id.clear();
+                self.last_id.extend_from_slice(value);
             }
-            b"retry" => {
-                if !value.is_empty() && value.iter().all(u8::is_ascii_digit) {
-                    if let Some(ms) = std::str::from_utf8(value).ok().and_then(|s| s.parse().ok()) {
-                        self.retry = Some(ms);
-                    }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                // Digits only, so this is ASCII; a value too large for u64 is ignored.
+                if let Some(ms) = std::str::from_utf8(value).ok().and_then(|s| s.parse().ok()) {
+                    self.retry = Some(ms);
                 }
             }
             _ => {}
@@ -187,14 +184,41 @@ impl Decoder {
         } else {
             decode(&self.event_type)
         };
+        let data = std::mem::take(&mut self.data);
+        let data = String::from_utf8(data)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         out.push(Event {
             event,
-            data: decode(&self.data),
+            data,
             id: decode(&self.last_id),
         });
-        self.data.clear();
         self.event_type.clear();
     }
+}
+
+/// Index of the first CR or LF, eight bytes at a time.
+fn find_line_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LF: u64 = ONES * b'\n' as u64;
+    const CR: u64 = ONES * b'\r' as u64;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (i, word) in words.enumerate() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let (x, y) = (w ^ LF, w ^ CR);
+        // Flags a zero byte of x or y; the lowest flag is always exact.
+        let found = (x.wrapping_sub(ONES) & !x & HIGH) | (y.wrapping_sub(ONES) & !y & HIGH);
+        if found != 0 {
+            return Some(i * 8 + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let base = bytes.len() - tail.len();
+    tail.iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .map(|p| base + p)
 }
 
 /// UTF-8 with U+FFFD for each maximal invalid subpart.
@@ -405,6 +429,23 @@ mod tests {
             whole(b"Data: a\nfoo: b\ndata: c\n\n"),
             vec![ev("message", "c", "")]
         );
+    }
+
+    #[test]
+    fn line_end_search_finds_the_first_cr_or_lf_at_every_offset() {
+        for len in 0..20 {
+            for at in 0..len {
+                for end in [b'\n', b'\r'] {
+                    let mut v = vec![0x8Au8; len];
+                    v[at] = end;
+                    if at + 1 < len {
+                        v[at + 1] = b'\n';
+                    }
+                    assert_eq!(find_line_end(&v), Some(at), "len {len} at {at}");
+                }
+            }
+            assert_eq!(find_line_end(&vec![0x0Bu8; len]), None);
+        }
     }
 
     #[test]

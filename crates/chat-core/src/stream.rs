@@ -8,6 +8,7 @@
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::error::ChatError;
 use crate::sse::Event;
@@ -197,6 +198,9 @@ impl ChoiceState {
         }
     }
 
+    /// A delta belongs to the latest call with its wire `index` or, without one, to the
+    /// last call; a non-empty id different from that call's id starts a new call (some
+    /// servers reuse index 0 for parallel calls).
     fn apply_tool_call(&mut self, call: ToolCallDelta, updates: &mut Option<&mut Vec<Update>>) {
         let id = call.id.filter(|s| !s.is_empty());
         let (name, arguments) = match call.function {
@@ -331,25 +335,39 @@ impl StreamAccumulator {
             }
             _ => return updates,
         }
-        let data = event.data.trim();
+        self.push_data(&event.data, true, &mut updates);
+        updates
+    }
+
+    /// One `data` payload. A payload that is not one JSON value but several lines of
+    /// them (a server that forgot the blank lines between events) is read line by line.
+    fn push_data(&mut self, data: &str, may_split: bool, updates: &mut Vec<Update>) {
+        if self.is_finished() {
+            return;
+        }
+        let data = data.trim();
         if data == "[DONE]" {
-            self.flush_into(&mut updates);
+            self.flush_into(updates);
             self.done = true;
             updates.push(Update::Done);
-            return updates;
+            return;
         }
         if data.is_empty() {
-            return updates;
+            return;
         }
         match serde_json::from_str::<Chunk>(data) {
-            Ok(chunk) => self.apply_chunk(chunk, &mut updates),
+            Ok(chunk) => self.apply_chunk(chunk, updates),
+            Err(_) if may_split && data.contains('\n') => {
+                for line in data.lines() {
+                    self.push_data(line, false, updates);
+                }
+            }
             Err(e) => {
                 let snippet: String = data.chars().take(80).collect();
                 let err = ChatError::invalid_response(format!("{e} in {snippet:?}"));
-                self.fail(err, &mut updates);
+                self.fail(err, updates);
             }
         }
-        updates
     }
 
     /// Releases text held back while deciding about a `<think>` block (end of input).
@@ -394,7 +412,7 @@ impl StreamAccumulator {
         self.failure = Some(err);
     }
 
-    fn apply_chunk(&mut self, chunk: Chunk, updates: &mut Vec<Update>) {
+    fn apply_chunk(&mut self, chunk: Chunk<'_>, updates: &mut Vec<Update>) {
         if let Some(err) = chunk.error.filter(|e| !e.is_null()) {
             let payload = serde_json::json!({ "error": err }).to_string();
             self.fail(ChatError::from_stream_payload(&payload), updates);
@@ -402,12 +420,12 @@ impl StreamAccumulator {
         }
         let head = &mut self.choices[0].reply;
         if head.id.is_none() {
-            head.id = chunk.id.filter(|s| !s.is_empty());
+            head.id = chunk.id.filter(|s| !s.is_empty()).map(Cow::into_owned);
         }
         if let Some(model) = chunk.model.filter(|m| !m.is_empty()) {
-            if head.model.as_deref() != Some(model.as_str()) {
-                head.model = Some(model.clone());
-                updates.push(Update::Model(model));
+            if head.model.as_deref() != Some(&*model) {
+                head.model = Some(model.clone().into_owned());
+                updates.push(Update::Model(model.into_owned()));
             }
         }
         let mut usage = chunk.usage.filter(|u| !u.is_null());
@@ -429,7 +447,7 @@ impl StreamAccumulator {
                 state.apply(delta, &mut u);
             }
             if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
-                let reason = FinishReason::from(reason);
+                let reason = FinishReason::from(reason.into_owned());
                 if state.reply.finish_reason.as_ref() != Some(&reason) {
                     state.reply.finish_reason = Some(reason.clone());
                     if let Some(u) = u {
@@ -474,13 +492,13 @@ pub fn parse_completion(body: &str) -> Result<Reply, ChatError> {
 }
 
 #[derive(Deserialize)]
-struct Chunk {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    choices: Option<Vec<ChoiceChunk>>,
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    model: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    choices: Option<Vec<ChoiceChunk<'a>>>,
     #[serde(default)]
     usage: Option<Value>,
     #[serde(default)]
@@ -488,15 +506,15 @@ struct Chunk {
 }
 
 #[derive(Deserialize)]
-struct ChoiceChunk {
+struct ChoiceChunk<'a> {
     #[serde(default)]
     index: Option<u32>,
     #[serde(default)]
     delta: Option<Delta>,
     #[serde(default)]
     message: Option<Delta>,
-    #[serde(default)]
-    finish_reason: Option<String>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
     #[serde(default)]
     usage: Option<Value>,
 }
@@ -739,6 +757,19 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_index_with_a_different_id_starts_a_new_call() {
+        let (acc, _) = run(&[
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f","arguments":"{}"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"b","function":{"name":"g","arguments":"{"}}]}}]}"#,
+            r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"}"}}]}}]}"#,
+        ]);
+        let calls = &acc.reply().tool_calls;
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0], ToolCall::function("a", "f", "{}"));
+        assert_eq!(calls[1], ToolCall::function("b", "g", "{}"));
+    }
+
+    #[test]
     fn finish_reason_is_the_last_non_null_and_usage_the_last_non_null_anywhere() {
         let (mut acc, _) = run(&[
             r#"{"choices":[{"delta":{"content":"a"},"finish_reason":null}],"usage":{"total_tokens":1}}"#,
@@ -835,6 +866,17 @@ mod tests {
         let (mut acc, _) = run(&[&content("kept"), "{not json", &content("x")]);
         assert_eq!(acc.reply().content, "kept");
         assert!(matches!(acc.finish(), Outcome::Failed(e) if e.kind == ErrorKind::InvalidResponse));
+    }
+
+    #[test]
+    fn several_json_lines_in_one_event_are_read_one_by_one() {
+        let joined = format!("{}\n{}\n[DONE]", content("a"), content("b"));
+        let (acc, ups) = run(&[&joined]);
+        assert_eq!(acc.reply().content, "ab");
+        assert_eq!(ups.last(), Some(&Update::Done));
+        let (bad, _) = run(&[&format!("{}\nnot json", content("a"))]);
+        assert_eq!(bad.reply().content, "a");
+        assert!(bad.is_finished());
     }
 
     #[test]

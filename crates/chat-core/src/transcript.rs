@@ -201,6 +201,19 @@ mod tests {
     }
 
     #[test]
+    fn an_assistant_entry_with_null_content_reads_as_empty_text() {
+        let e: Entry = serde_json::from_value(json!({
+            "id": "a", "role": "assistant", "content": null,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+            "finish_reason": "tool_calls"
+        }))
+        .unwrap();
+        assert_eq!(e.message.content(), &Content::Text(String::new()));
+        assert_eq!(e.finish_reason, Some(FinishReason::ToolCalls));
+        assert_eq!(serde_json::to_value(&e).unwrap()["content"], "");
+    }
+
+    #[test]
     fn unanswered_tool_calls_get_cancelled_results() {
         let assistant = Message::Assistant {
             content: Content::default(),
