@@ -26,8 +26,12 @@ pub struct Abort {
 
 impl Abort {
     pub fn new() -> Result<Self, ChatError> {
-        let controller = AbortController::new()
-            .map_err(|e| ChatError::network(&format!("cannot create an AbortController: {}", describe(&e))))?;
+        let controller = AbortController::new().map_err(|e| {
+            ChatError::network(&format!(
+                "cannot create an AbortController: {}",
+                describe(&e)
+            ))
+        })?;
         Ok(Self {
             controller,
             reason: std::cell::Cell::new(None),

@@ -79,12 +79,16 @@ impl ElementCore {
         };
         root.set_inner_html("");
         root.set_adopted_style_sheets(&js_sys::Array::of1(&stylesheet()?.into()));
-        let document = self.host.owner_document().ok_or("element has no document")?;
+        let document = self
+            .host
+            .owner_document()
+            .ok_or("element has no document")?;
         let container: HtmlElement = document.create_element("div")?.unchecked_into();
         container.set_class_name("fc-root");
         root.append_child(&container)?;
         let controller = self.controller.clone();
-        let handle = leptos::mount::mount_to(container, move || ui::App(ui::AppProps { controller }));
+        let handle =
+            leptos::mount::mount_to(container, move || ui::App(ui::AppProps { controller }));
         *self.mounted.borrow_mut() = Some(Box::new(handle));
         Ok(())
     }

@@ -5,10 +5,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use chat_core::error::{ChatError, ErrorKind};
+use chat_core::request::ModelInfo;
 use chat_core::sse::Decoder;
 use chat_core::stream::{Outcome, Reply, StreamAccumulator, Update as StreamUpdate};
 use chat_core::transcript::Entry;
-use chat_core::request::ModelInfo;
 use chat_core::types::Message;
 use futures_util::future::{select, Either};
 use leptos::prelude::*;
@@ -98,7 +98,8 @@ impl ChatController {
 
     /// Applies an attribute of the element to the settings.
     pub fn set_attribute(&self, name: &str, value: Option<String>) {
-        self.settings.update(|s| s.apply_attribute(name, value.as_deref()));
+        self.settings
+            .update(|s| s.apply_attribute(name, value.as_deref()));
     }
 
     /// Checks settings by building the request they would produce for a probe message.
@@ -138,7 +139,12 @@ impl ChatController {
 
     /// The URL relative endpoints resolve against: the host page's base URL.
     fn base_url(&self) -> String {
-        self.inner.host.base_uri().ok().flatten().unwrap_or_default()
+        self.inner
+            .host
+            .base_uri()
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// Sends a user message and streams the reply. Refused while busy or when empty.
@@ -250,7 +256,11 @@ impl ChatController {
         if !settings.stream {
             return self.exchange_whole(request, abort, live).await;
         }
-        (self.exchange_stream(settings, request, abort, live, acc).await, None)
+        (
+            self.exchange_stream(settings, request, abort, live, acc)
+                .await,
+            None,
+        )
     }
 
     async fn exchange_whole(
@@ -367,7 +377,9 @@ impl ChatController {
     fn transport_error(&self, abort: &Abort, error: &JsValue) -> ChatError {
         match abort.reason() {
             Some(AbortReason::User) => ChatError::aborted(),
-            Some(AbortReason::Silence) => silence_error(self.settings.get_untracked().stream_timeout_ms),
+            Some(AbortReason::Silence) => {
+                silence_error(self.settings.get_untracked().stream_timeout_ms)
+            }
             None => ChatError::network(client::describe(error)),
         }
     }

@@ -117,7 +117,12 @@ fn render_block(doc: &Document, block: &Block) -> Option<Node> {
     Some(node.unchecked_into())
 }
 
-fn render_row(doc: &Document, cell_tag: &str, cells: &[Vec<Inline>], align: &[Alignment]) -> Option<Node> {
+fn render_row(
+    doc: &Document,
+    cell_tag: &str,
+    cells: &[Vec<Inline>],
+    align: &[Alignment],
+) -> Option<Node> {
     let tr = el(doc, "tr")?;
     for (i, cell) in cells.iter().enumerate() {
         let c = el(doc, cell_tag)?;
@@ -148,8 +153,12 @@ fn render_inlines(doc: &Document, parent: &Node, inlines: &[Inline]) {
             }
             Inline::Code(c) => wrap(doc, parent, "code", |n| text(doc, n, c)),
             Inline::Emph(children) => wrap(doc, parent, "em", |n| render_inlines(doc, n, children)),
-            Inline::Strong(children) => wrap(doc, parent, "strong", |n| render_inlines(doc, n, children)),
-            Inline::Strike(children) => wrap(doc, parent, "del", |n| render_inlines(doc, n, children)),
+            Inline::Strong(children) => {
+                wrap(doc, parent, "strong", |n| render_inlines(doc, n, children))
+            }
+            Inline::Strike(children) => {
+                wrap(doc, parent, "del", |n| render_inlines(doc, n, children))
+            }
             Inline::Link {
                 url,
                 title,
@@ -177,7 +186,11 @@ fn render_inlines(doc: &Document, parent: &Node, inlines: &[Inline]) {
                 } else {
                     // Remote images are not loaded (they could track the reader): show the
                     // description and where it would come from, as plain text.
-                    let label = if alt.is_empty() { "image" } else { alt.as_str() };
+                    let label = if alt.is_empty() {
+                        "image"
+                    } else {
+                        alt.as_str()
+                    };
                     text(doc, parent, &format!("[{label}: {url}]"));
                 }
             }

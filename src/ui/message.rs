@@ -113,10 +113,14 @@ pub fn LiveMessage(reply: LiveReply) -> impl IntoView {
         let Some(el) = body.get() else { return };
         let mut slot = renderer.borrow_mut();
         if slot.is_none() {
-            let Some(doc) = el.owner_document() else { return };
+            let Some(doc) = el.owner_document() else {
+                return;
+            };
             *slot = Some((StreamingRenderer::new(doc, el.unchecked_into()), 0));
         }
-        let Some((renderer, shown)) = slot.as_mut() else { return };
+        let Some((renderer, shown)) = slot.as_mut() else {
+            return;
+        };
         content.with(|text| {
             if text.len() > *shown {
                 renderer.push(&text[*shown..]);

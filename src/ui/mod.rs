@@ -156,7 +156,10 @@ pub struct Follow(pub std::sync::Arc<dyn Fn() + Send + Sync>);
 
 /// The one delegated listener behind every code block's Copy button.
 fn copy_code(ev: &web_sys::MouseEvent) {
-    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+    let Some(target) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
         return;
     };
     let Ok(Some(button)) = target.closest(&format!("[{}]", markdown::COPY_ATTR)) else {

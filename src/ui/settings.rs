@@ -49,7 +49,8 @@ impl Draft {
         self.secret.set(s.api_key.clone().unwrap_or_default());
         self.remember_key.set(s.remember_key);
         self.model.set(s.model.clone().unwrap_or_default());
-        self.api_version.set(s.api_version.clone().unwrap_or_default());
+        self.api_version
+            .set(s.api_version.clone().unwrap_or_default());
         self.system_prompt.set(s.system_prompt.clone());
         self.system_as_user.set(s.system_as_user);
         self.stream.set(s.stream);
@@ -65,8 +66,10 @@ impl Draft {
         self.presence_penalty.set(num_text(p.presence_penalty));
         self.frequency_penalty.set(num_text(p.frequency_penalty));
         self.seed.set(num_text(p.seed));
-        self.json_mode
-            .set(matches!(p.response_format, Some(ResponseFormat::JsonObject)));
+        self.json_mode.set(matches!(
+            p.response_format,
+            Some(ResponseFormat::JsonObject)
+        ));
         self.extra_params.set(if s.extra_params.is_empty() {
             String::new()
         } else {
@@ -123,9 +126,8 @@ impl Draft {
         s.extra_params = if extra.trim().is_empty() {
             Default::default()
         } else {
-            serde_json::from_str(&extra).map_err(|e| {
-                format!("Extra parameters must be a JSON object ({e}).")
-            })?
+            serde_json::from_str(&extra)
+                .map_err(|e| format!("Extra parameters must be a JSON object ({e})."))?
         };
         Ok(s)
     }

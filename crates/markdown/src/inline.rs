@@ -801,7 +801,10 @@ mod tests {
 
     #[test]
     fn labels_match_across_case_in_latin_greek_and_cyrillic() {
-        assert_eq!(normalize_label("  Foo \n  BAR "), normalize_label("foo bar"));
+        assert_eq!(
+            normalize_label("  Foo \n  BAR "),
+            normalize_label("foo bar")
+        );
         assert_eq!(normalize_label("ẞ"), normalize_label("SS"));
         assert_eq!(normalize_label("ΑΓΩ"), normalize_label("αγω"));
         assert_eq!(normalize_label("ПРИВЕТ Ёж"), normalize_label("привет ёж"));
