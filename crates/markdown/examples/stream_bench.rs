@@ -52,9 +52,10 @@ fn main() {
     let mut per_token = Vec::new();
     for tokens in [2_000, 20_000] {
         // Best of several runs: the machine is shared, the minimum is the parser's cost.
-        let (secs, blocks) = (0..5)
-            .map(|_| run(tokens))
-            .fold((f64::MAX, 0), |best, r| if r.0 < best.0 { r } else { best });
+        let (secs, blocks) =
+            (0..5)
+                .map(|_| run(tokens))
+                .fold((f64::MAX, 0), |best, r| if r.0 < best.0 { r } else { best });
         let us = secs * 1e6 / tokens as f64;
         per_token.push(us);
         println!(

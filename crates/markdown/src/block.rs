@@ -344,7 +344,7 @@ impl BlockParser {
             container = child;
         }
         let last_matched = container;
-        let maybe_lazy = self.is_paragraph(self.tip);
+        let mut maybe_lazy = self.is_paragraph(self.tip);
 
         // 2. New block starts.
         let mut consumed = false;
@@ -363,6 +363,7 @@ impl BlockParser {
                     line.advance(1, true);
                 }
                 container = self.add_child(container, Kind::BlockQuote, line_offset);
+                maybe_lazy = false;
             } else if let Some((level, content)) = (!indented).then(|| atx_heading(rest)).flatten()
             {
                 container = self.add_child(container, Kind::Heading { level }, line_offset);
@@ -436,6 +437,7 @@ impl BlockParser {
                     indent: marker_indent + padding,
                 };
                 container = self.add_child(container, kind, line_offset);
+                maybe_lazy = false;
             } else if indented && !maybe_lazy && !line.blank {
                 line.advance(4, true);
                 container = self.add_child(container, Kind::IndentedCode, line_offset);

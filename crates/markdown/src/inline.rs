@@ -574,7 +574,10 @@ pub(crate) fn unescape(s: &str) -> String {
                 }
             },
             _ => {
-                let next = s[i + 1..].find(['\\', '&']).map_or(s.len(), |p| i + 1 + p);
+                let next = b[i + 1..]
+                    .iter()
+                    .position(|&c| c == b'\\' || c == b'&')
+                    .map_or(s.len(), |p| i + 1 + p);
                 out.push_str(&s[i..next]);
                 i = next;
             }
@@ -801,7 +804,10 @@ mod tests {
 
     #[test]
     fn labels_match_across_case_in_latin_greek_and_cyrillic() {
-        assert_eq!(normalize_label("  Foo \n  BAR "), normalize_label("foo bar"));
+        assert_eq!(
+            normalize_label("  Foo \n  BAR "),
+            normalize_label("foo bar")
+        );
         assert_eq!(normalize_label("ẞ"), normalize_label("SS"));
         assert_eq!(normalize_label("ΑΓΩ"), normalize_label("αγω"));
         assert_eq!(normalize_label("ПРИВЕТ Ёж"), normalize_label("привет ёж"));

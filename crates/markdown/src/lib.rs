@@ -107,3 +107,103 @@ pub enum Inline {
 pub fn parse(text: &str) -> Vec<Block> {
     block::parse_document(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Inline {
+        Inline::Text(s.to_string())
+    }
+
+    #[test]
+    fn raw_html_is_kept_as_text() {
+        assert_eq!(
+            parse("<script>alert(1)</script>"),
+            vec![Block::Paragraph(vec![text("<script>alert(1)</script>")])]
+        );
+        assert_eq!(
+            to_html(&parse("<img src=x onerror=alert(1)>")),
+            "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"
+        );
+    }
+
+    #[test]
+    fn links_with_refused_schemes_become_their_text() {
+        for md in [
+            "[x](javascript:alert(1))",
+            "[x](JaVaScRiPt:alert(1))",
+            "[x](java&#x09;script:alert(1))",
+            "[x](&#106;avascript:alert(1))",
+            "[x](<javascript:alert(1)>)",
+            "[x](data:text/html;base64,PHNjcmlwdD4=)",
+            "[x][r]\n\n[r]: vbscript:msgbox",
+        ] {
+            assert_eq!(parse(md), vec![Block::Paragraph(vec![text("x")])], "{md}");
+        }
+        assert_eq!(
+            parse("<javascript:alert(1)>"),
+            vec![Block::Paragraph(vec![text("javascript:alert(1)")])]
+        );
+    }
+
+    #[test]
+    fn refused_link_keeps_its_formatted_text() {
+        assert_eq!(
+            parse("a [*b*](file:///etc) c"),
+            vec![Block::Paragraph(vec![
+                text("a "),
+                Inline::Emph(vec![text("b")]),
+                text(" c"),
+            ])]
+        );
+    }
+
+    #[test]
+    fn images_keep_their_url_but_only_data_urls_are_loadable() {
+        let blocks = parse("![alt *x*](javascript:alert(1) \"t\")");
+        let Some(Block::Paragraph(inlines)) = blocks.first() else {
+            panic!("{blocks:?}");
+        };
+        let Some(Inline::Image { url, alt, title }) = inlines.first() else {
+            panic!("{inlines:?}");
+        };
+        assert_eq!((alt.as_str(), title.as_deref()), ("alt x", Some("t")));
+        assert!(!is_loadable_image_url(url));
+    }
+
+    #[test]
+    fn code_language_is_the_first_word_of_the_info_string() {
+        let blocks = parse("```rust  ignore\nfn x() {}\n```\n");
+        assert_eq!(blocks[0].code_language(), Some("rust"));
+        assert_eq!(parse("    code\n")[0].code_language(), None);
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        let alphabet: Vec<char> = "*_~`[]()<>!&#;:\\|-+=>. \t\n\r1aé中🚀\"'/"
+            .chars()
+            .collect();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 40) as usize;
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let blocks = parse(&s);
+            to_html(&blocks);
+            let mut doc = StreamingDocument::new();
+            for (i, c) in s.char_indices() {
+                doc.push(&s[i..i + c.len_utf8()]);
+            }
+            assert_eq!(doc.finish(), blocks, "{s:?}");
+        }
+    }
+}
