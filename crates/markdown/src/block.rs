@@ -2,6 +2,7 @@
 //! items, code, headings, paragraphs, link reference definitions) plus GFM tables.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::inline::{self, LinkDef};
 use crate::{Alignment, Block};
@@ -11,6 +12,7 @@ const TAB_STOP: usize = 4;
 /// Link reference definitions by normalized label; the first definition of a label wins.
 pub(crate) type RefMap = BTreeMap<String, LinkDef>;
 
+#[derive(Clone)]
 enum Kind {
     Document,
     BlockQuote,
@@ -42,6 +44,7 @@ enum Kind {
     },
 }
 
+#[derive(Clone)]
 struct Node {
     kind: Kind,
     children: Vec<usize>,
@@ -55,6 +58,8 @@ struct Node {
     /// Byte offset of the last line added (paragraphs: where a table header would start).
     last_line_offset: usize,
     content: String,
+    /// The built block of a closed leaf, so later re-builds do not parse it again.
+    built: Option<Rc<Block>>,
 }
 
 /// One line being processed: position by byte and by column (tabs expand to 4).
@@ -172,7 +177,9 @@ impl<'a> Line<'a> {
     }
 }
 
-/// Incremental block parser: feed lines, then finish into blocks.
+/// Incremental block parser: feed lines, then finish into blocks. Cloning is cheap enough
+/// to finish a copy for display while the original keeps accepting lines.
+#[derive(Clone)]
 pub(crate) struct BlockParser {
     nodes: Vec<Node>,
     tip: usize,
@@ -180,6 +187,8 @@ pub(crate) struct BlockParser {
     refs: RefMap,
     /// Top-level block index that each definition found in this parse came from.
     ref_origins: Vec<(String, usize)>,
+    /// Leaves closed since the last [`BlockParser::cache_closed`].
+    newly_closed: Vec<usize>,
 }
 
 impl BlockParser {
@@ -191,7 +200,27 @@ impl BlockParser {
             line_number: 0,
             refs,
             ref_origins: Vec::new(),
+            newly_closed: Vec::new(),
         }
+    }
+
+    /// Builds (inline-parses) every leaf closed since the last call and keeps the result, so
+    /// clones of this parser build them by copying.
+    pub(crate) fn cache_closed(&mut self) {
+        for id in std::mem::take(&mut self.newly_closed) {
+            let built = self.build(id).map(Rc::new);
+            let node = &mut self.nodes[id];
+            node.content = String::new();
+            node.built = built;
+        }
+    }
+
+    /// Builds the top-level blocks before `end` (all closed once a later one has started).
+    pub(crate) fn build_top_level(&self, end: usize) -> Vec<Block> {
+        self.nodes[0].children[..end.min(self.top_level_count())]
+            .iter()
+            .filter_map(|&id| self.build(id))
+            .collect()
     }
 
     /// Number of top-level blocks started so far.
@@ -600,6 +629,9 @@ impl BlockParser {
             }
             _ => {}
         }
+        if self.nodes[id].children.is_empty() && !matches!(self.nodes[id].kind, Kind::Item { .. }) {
+            self.newly_closed.push(id);
+        }
         self.nodes[id].parent
     }
 
@@ -641,6 +673,9 @@ impl BlockParser {
         let node = &self.nodes[id];
         if node.removed {
             return None;
+        }
+        if let Some(built) = &node.built {
+            return Some(Block::clone(built));
         }
         let refs = &self.refs;
         Some(match &node.kind {
@@ -712,6 +747,7 @@ impl Node {
             start_offset,
             last_line_offset: start_offset,
             content: String::new(),
+            built: None,
         }
     }
 }
