@@ -9,6 +9,10 @@
 
 mod block;
 mod entity;
+#[cfg(feature = "html5-entities")]
+mod entity_table;
+#[cfg(not(feature = "html5-entities"))]
+#[path = "entity_table_common.rs"]
 mod entity_table;
 mod html;
 mod inline;
