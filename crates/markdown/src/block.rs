@@ -9,6 +9,10 @@ use crate::{Alignment, Block};
 
 const TAB_STOP: usize = 4;
 
+/// Containers nested deeper than this are not opened (their markers stay text), so no
+/// input can build a tree deep enough to overflow the stack of a recursive walk.
+const MAX_DEPTH: usize = 48;
+
 /// Link reference definitions by normalized label; the first definition of a label wins.
 pub(crate) type RefMap = BTreeMap<String, LinkDef>;
 
@@ -53,6 +57,7 @@ struct Node {
     removed: bool,
     last_line_blank: bool,
     start_line: usize,
+    depth: usize,
     /// Byte offset (in the parsed text) of the line this block starts on.
     start_offset: usize,
     /// Byte offset of the last line added (paragraphs: where a table header would start).
@@ -283,8 +288,9 @@ impl BlockParser {
             parent = self.finalize(parent);
         }
         let id = self.nodes.len();
-        self.nodes
-            .push(Node::new(kind, parent, self.line_number, offset));
+        let mut node = Node::new(kind, parent, self.line_number, offset);
+        node.depth = self.nodes[parent].depth + 1;
+        self.nodes.push(node);
         self.nodes[parent].children.push(id);
         id
     }
@@ -385,7 +391,8 @@ impl BlockParser {
             let indented = line.indent >= 4;
             let rest = line.after_indent();
             let c = line.byte(line.first_nonspace);
-            if !indented && c == b'>' {
+            let deep = self.nodes[container].depth >= MAX_DEPTH;
+            if !indented && !deep && c == b'>' {
                 line.advance_to_first_nonspace();
                 line.advance(1, false);
                 if matches!(line.byte(line.offset), b' ' | b'\t') {
@@ -422,7 +429,7 @@ impl BlockParser {
                 container = self.add_child(container, Kind::ThematicBreak, line_offset);
                 consumed = true;
                 break;
-            } else if let Some(marker) = (!indented)
+            } else if let Some(marker) = (!indented && !deep)
                 .then(|| list_marker(rest, self.is_paragraph(container)))
                 .flatten()
             {
@@ -744,6 +751,7 @@ impl Node {
             removed: false,
             last_line_blank: false,
             start_line,
+            depth: 0,
             start_offset,
             last_line_offset: start_offset,
             content: String::new(),

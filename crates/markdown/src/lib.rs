@@ -6,6 +6,24 @@
 //! text), and a link whose destination is not `http:`, `https:`, `mailto:` or relative is
 //! replaced by its text. Images keep their URL; a renderer loads only
 //! [`is_loadable_image_url`] ones.
+//!
+//! Streaming use: [`StreamingDocument::append`] each delta (cheap: complete lines are parsed
+//! once) and render once per frame — append the blocks it reported finished (they never
+//! change) and replace the DOM of [`StreamingDocument::tail`]; at the end of the reply
+//! [`StreamingDocument::finish`] gives the exact tree of the whole text.
+//!
+//! ```
+//! use chat_markdown::{Block, StreamingDocument};
+//!
+//! let mut doc = StreamingDocument::new();
+//! let mut finished = Vec::new();
+//! for delta in ["# Ti", "tle\n\nSome ", "text\n\n```rs\nfn m"] {
+//!     finished.extend(doc.append(delta).iter().cloned());
+//! }
+//! assert_eq!(finished.len(), 2); // the heading and the paragraph
+//! assert!(matches!(doc.tail(), [Block::CodeBlock { .. }])); // the unclosed fence
+//! assert_eq!(doc.finish().len(), 3);
+//! ```
 
 mod block;
 mod entity;
@@ -181,6 +199,28 @@ mod tests {
         let blocks = parse("```rust  ignore\nfn x() {}\n```\n");
         assert_eq!(blocks[0].code_language(), Some("rust"));
         assert_eq!(parse("    code\n")[0].code_language(), None);
+    }
+
+    #[test]
+    fn pathological_nesting_is_capped_and_fast() {
+        let start = std::time::Instant::now();
+        for doc in [
+            ">".repeat(50_000),
+            "- ".repeat(30_000) + "x",
+            "*".repeat(50_000) + "a" + &"*".repeat(50_000),
+            "*a ".repeat(20_000) + &"b* ".repeat(20_000),
+            "[".repeat(30_000) + "a" + &"](b)".repeat(30_000),
+            "![".repeat(20_000) + &"](x)".repeat(20_000),
+            "`a``".repeat(20_000),
+            "<a".repeat(30_000),
+            "[a]: ".repeat(20_000),
+            "a  \n".repeat(20_000),
+            "| a ".repeat(5_000) + "\n" + &"|-".repeat(5_000) + "\n" + &"| b\n".repeat(500),
+        ] {
+            let blocks = parse(&doc);
+            assert!(!to_html(&blocks).is_empty() || doc.trim().is_empty());
+        }
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
     }
 
     #[test]
