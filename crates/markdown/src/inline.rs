@@ -334,9 +334,8 @@ impl InlineParser<'_> {
 
     fn unlink(&mut self, id: usize) {
         let (prev, next) = (self.delims[id].prev, self.delims[id].next);
-        match prev {
-            Some(p) => self.delims[p].next = next,
-            None => {}
+        if let Some(p) = prev {
+            self.delims[p].next = next;
         }
         match next {
             Some(n) => self.delims[n].prev = prev,
