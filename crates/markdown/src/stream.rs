@@ -4,10 +4,15 @@
 //! with the length of the reply (only with the size of the still-open last block, by copying).
 //!
 //! A top-level block is *finished* once a later top-level block has started on a complete
-//! line: CommonMark never reopens a closed block, so its parse cannot change. Streaming
-//! deviation: a link reference definition that arrives after a block was finished does not
-//! turn that block's `[label]` into a link while streaming; [`StreamingDocument::finish`]
-//! re-parses the whole text whenever definitions were seen, so the final tree always equals
+//! line: CommonMark never reopens a closed block, and a block started at the top level does
+//! not depend on the blocks before it, so re-parsing from its first line gives the same result
+//! as parsing the whole text. The partial last line never finishes anything.
+//!
+//! Streaming deviation (the only one): links are resolved against the reference definitions
+//! known when a paragraph, heading or table cell *closed*. A `[label]` whose definition
+//! arrives later stays text in finished blocks (and in closed leaves of the open tail) while
+//! streaming. Without definitions, finished blocks are exactly the final ones. With any,
+//! [`StreamingDocument::finish`] re-parses the whole text, so the final tree always equals
 //! [`crate::parse`] of the whole text.
 
 use crate::block::{BlockParser, RefMap};
