@@ -30,6 +30,9 @@ fn main() {
         ("underscores", "_a ".repeat(20_000) + &"a_ ".repeat(20_000)),
         ("unclosed links", "[a](".repeat(20_000)),
         ("entities", "&amp;".repeat(50_000)),
+        ("unclosed comments", "<!--".repeat(50_000)),
+        ("unclosed attrs", "<a x=\"".repeat(30_000)),
+        ("open tags", "<a b='c' d=e>".repeat(20_000)),
     ];
     for (name, doc) in cases {
         let t = std::time::Instant::now();

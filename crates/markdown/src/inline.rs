@@ -25,6 +25,7 @@ pub(crate) fn parse(text: &str, refs: &RefMap) -> Vec<Inline> {
         last_delim: None,
         brackets: Vec::new(),
         unmatched_backticks: Vec::new(),
+        html_unclosed: [false; 6],
     };
     parser.run();
     parser.process_emphasis(0);
@@ -79,6 +80,8 @@ struct InlineParser<'a> {
     brackets: Vec<Bracket>,
     /// Backtick run lengths known to have no closing run further on.
     unmatched_backticks: Vec<usize>,
+    /// Raw HTML terminators (`-->`, `]]>`, `>`, `?>`, `"`, `'`) known to be absent further on.
+    html_unclosed: [bool; 6],
 }
 
 fn push_merged(out: &mut Vec<Inline>, node: Inline) {
@@ -568,12 +571,123 @@ impl InlineParser<'_> {
                 }
                 self.pos += e + 2;
             }
-            None => {
-                self.push_text("<");
-                self.pos += 1;
+            None => match self.raw_html_len() {
+                // Raw HTML binds tighter than emphasis and links; it is kept as text.
+                Some(len) => {
+                    let raw = &self.s[self.pos..self.pos + len];
+                    self.push_text(raw);
+                    self.pos += len;
+                }
+                None => {
+                    self.push_text("<");
+                    self.pos += 1;
+                }
+            },
+        }
+    }
+
+    /// Length of a raw HTML tag, comment, processing instruction, declaration or CDATA
+    /// section at `pos` (CommonMark's raw HTML grammar).
+    fn raw_html_len(&mut self) -> Option<usize> {
+        let rest = &self.s[self.pos..];
+        let b = rest.as_bytes();
+        let closed_by = |parser: &mut Self, start: usize, end: &str, flag: usize| {
+            if parser.html_unclosed[flag] {
+                return None;
+            }
+            let found = rest[start..].find(end).map(|p| start + p + end.len());
+            parser.html_unclosed[flag] = found.is_none();
+            found
+        };
+        match *b.get(1)? {
+            b'!' if rest.starts_with("<!-->") => Some(5),
+            b'!' if rest.starts_with("<!--->") => Some(6),
+            b'!' if rest.starts_with("<!--") => closed_by(self, 4, "-->", 0),
+            b'!' if rest.starts_with("<![CDATA[") => closed_by(self, 9, "]]>", 1),
+            b'!' if b.get(2).is_some_and(u8::is_ascii_alphabetic) => closed_by(self, 2, ">", 2),
+            b'?' => closed_by(self, 2, "?>", 3),
+            b'/' => {
+                let name = tag_name_len(&b[2..])?;
+                let at = skip_html_space(b, 2 + name);
+                (b.get(at) == Some(&b'>')).then_some(at + 1)
+            }
+            _ => {
+                let mut at = 1 + tag_name_len(&b[1..])?;
+                loop {
+                    let spaced = skip_html_space(b, at);
+                    match b.get(spaced)? {
+                        b'>' => return Some(spaced + 1),
+                        b'/' => return (b.get(spaced + 1) == Some(&b'>')).then_some(spaced + 2),
+                        _ if spaced == at => return None,
+                        _ => at = self.html_attribute(b, spaced)?,
+                    }
+                }
             }
         }
     }
+
+    /// An attribute (name and optional value) at `at`; returns the position after it.
+    fn html_attribute(&mut self, b: &[u8], at: usize) -> Option<usize> {
+        let first = *b.get(at)?;
+        if !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+            return None;
+        }
+        let name_end = at
+            + b[at..]
+                .iter()
+                .take_while(|&&c| c.is_ascii_alphanumeric() || b"_.:-".contains(&c))
+                .count();
+        let eq = skip_html_space(b, name_end);
+        if b.get(eq) != Some(&b'=') {
+            return Some(name_end);
+        }
+        let value = skip_html_space(b, eq + 1);
+        match *b.get(value)? {
+            quote @ (b'"' | b'\'') => {
+                let flag = if quote == b'"' { 4 } else { 5 };
+                if self.html_unclosed[flag] {
+                    return None;
+                }
+                let close = b[value + 1..].iter().position(|&c| c == quote);
+                self.html_unclosed[flag] = close.is_none();
+                Some(value + 1 + close? + 1)
+            }
+            _ => {
+                let len = b[value..]
+                    .iter()
+                    .take_while(|&&c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(&c))
+                    .count();
+                (len > 0).then_some(value + len)
+            }
+        }
+    }
+}
+
+fn tag_name_len(b: &[u8]) -> Option<usize> {
+    if !b.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    Some(
+        b.iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+            .count(),
+    )
+}
+
+/// Skips spaces, tabs and at most one line ending.
+fn skip_html_space(b: &[u8], mut at: usize) -> usize {
+    let mut newline = false;
+    while let Some(&c) = b.get(at) {
+        match c {
+            b' ' | b'\t' => at += 1,
+            b'\n' if !newline => {
+                newline = true;
+                at += 1;
+            }
+            _ => break,
+        }
+    }
+    at
 }
 
 fn plain_text(nodes: &[Inline], out: &mut String) {

@@ -215,6 +215,7 @@ mod tests {
             "<a".repeat(30_000),
             "[a]: ".repeat(20_000),
             "a  \n".repeat(20_000),
+            "<!--".repeat(30_000) + &"<a x=\"".repeat(30_000),
             "| a ".repeat(5_000) + "\n" + &"|-".repeat(5_000) + "\n" + &"| b\n".repeat(500),
         ] {
             let blocks = parse(&doc);
