@@ -40,6 +40,10 @@ enum Kind {
         info: Option<String>,
     },
     IndentedCode,
+    /// An HTML block; `end` is its start condition (1..=7), which decides how it ends.
+    Html {
+        end: u8,
+    },
     ThematicBreak,
     Table {
         align: Vec<Alignment>,
@@ -369,6 +373,7 @@ impl BlockParser {
                         false
                     }
                 }
+                Kind::Html { end } => !(line.blank && *end >= 6),
                 Kind::Paragraph | Kind::Table { .. } => !line.blank,
                 Kind::List { .. } => true,
                 Kind::Heading { .. } | Kind::ThematicBreak | Kind::Document => false,
@@ -385,7 +390,7 @@ impl BlockParser {
         let mut consumed = false;
         while !matches!(
             self.nodes[container].kind,
-            Kind::FencedCode { .. } | Kind::IndentedCode
+            Kind::FencedCode { .. } | Kind::IndentedCode | Kind::Html { .. }
         ) {
             line.find_first_nonspace();
             let indented = line.indent >= 4;
@@ -416,6 +421,12 @@ impl BlockParser {
                 };
                 container = self.add_child(container, kind, line_offset);
                 consumed = true;
+                break;
+            } else if let Some(end) = (!indented && c == b'<')
+                .then(|| html_block_start(rest, !self.is_paragraph(container)))
+                .flatten()
+            {
+                container = self.add_child(container, Kind::Html { end }, line_offset);
                 break;
             } else if let Some(level) = (!indented && self.is_paragraph(container))
                 .then(|| setext_underline(rest))
@@ -537,6 +548,17 @@ impl BlockParser {
                 let content = &mut self.nodes[container].content;
                 content.push_str(&text);
                 content.push('\n');
+            }
+            Kind::Html { end } => {
+                let end = *end;
+                let text = line.rest_with_tab();
+                let content = &mut self.nodes[container].content;
+                content.push_str(&text);
+                content.push('\n');
+                if html_block_ends(&text, end) {
+                    self.tip = self.finalize(container);
+                    return;
+                }
             }
             Kind::Table { rows, .. } => rows.push(line.after_indent().to_string()),
             Kind::Paragraph => self.add_paragraph_line(container, line.after_indent(), line_offset),
@@ -717,6 +739,7 @@ impl BlockParser {
                 info: None,
                 text: node.content.clone(),
             },
+            Kind::Html { .. } => Block::HtmlText(node.content.clone()),
             Kind::ThematicBreak => Block::ThematicBreak,
             Kind::Table {
                 align,
@@ -766,6 +789,132 @@ pub(crate) fn parse_document(text: &str) -> Vec<Block> {
     let mut parser = BlockParser::new(RefMap::new());
     parser.feed_text(&text, 0);
     parser.finish().into_iter().flatten().collect()
+}
+
+/// Tag names that start an HTML block of condition 6.
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "base",
+    "basefont",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "iframe",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "menu",
+    "menuitem",
+    "nav",
+    "noframes",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "param",
+    "search",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "track",
+    "ul",
+];
+
+/// Tags whose HTML block (condition 1) runs to their closing tag, blank lines included.
+const RAW_TAGS: &[&str] = &["pre", "script", "style", "textarea"];
+
+/// The HTML block start condition (1..=7) met by a line starting with `<`; condition 7
+/// (any lone complete tag) only where it may start, i.e. not interrupting a paragraph.
+fn html_block_start(rest: &str, allow_any_tag: bool) -> Option<u8> {
+    let lower = rest.to_ascii_lowercase();
+    let after_name = |name_end: usize| {
+        matches!(
+            lower.as_bytes().get(name_end),
+            None | Some(b' ' | b'\t' | b'>')
+        ) || lower[name_end..].starts_with("/>")
+    };
+    if RAW_TAGS
+        .iter()
+        .any(|t| lower[1..].starts_with(t) && after_name(1 + t.len()))
+    {
+        return Some(1);
+    }
+    if lower.starts_with("<!--") {
+        return Some(2);
+    }
+    if lower.starts_with("<?") {
+        return Some(3);
+    }
+    if lower.starts_with("<![cdata[") {
+        return Some(5);
+    }
+    if lower.as_bytes().get(2).is_some_and(u8::is_ascii_alphabetic) && lower.starts_with("<!") {
+        return Some(4);
+    }
+    let name_start = if lower.starts_with("</") { 2 } else { 1 };
+    let name_len = lower[name_start..]
+        .bytes()
+        .take_while(u8::is_ascii_alphanumeric)
+        .count();
+    let name = &lower[name_start..name_start + name_len];
+    if BLOCK_TAGS.contains(&name) && after_name(name_start + name_len) {
+        return Some(6);
+    }
+    let tag_len = inline::scan_tag(rest.as_bytes(), &mut [false; 2])?;
+    (allow_any_tag && !RAW_TAGS.contains(&name) && only_spaces(&rest[tag_len..])).then_some(7)
+}
+
+/// True if `line` ends an HTML block of start condition `end` (1..=5; 6 and 7 end at a
+/// blank line).
+fn html_block_ends(line: &str, end: u8) -> bool {
+    match end {
+        1 => {
+            let lower = line.to_ascii_lowercase();
+            RAW_TAGS.iter().any(|t| lower.contains(&format!("</{t}>")))
+        }
+        2 => line.contains("-->"),
+        3 => line.contains("?>"),
+        4 => line.contains('>'),
+        5 => line.contains("]]>"),
+        _ => false,
+    }
 }
 
 fn is_space_or_tab(b: u8) -> bool {

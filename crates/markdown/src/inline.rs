@@ -606,59 +606,65 @@ impl InlineParser<'_> {
             b'!' if rest.starts_with("<![CDATA[") => closed_by(self, 9, "]]>", 1),
             b'!' if b.get(2).is_some_and(u8::is_ascii_alphabetic) => closed_by(self, 2, ">", 2),
             b'?' => closed_by(self, 2, "?>", 3),
-            b'/' => {
-                let name = tag_name_len(&b[2..])?;
-                let at = skip_html_space(b, 2 + name);
-                (b.get(at) == Some(&b'>')).then_some(at + 1)
-            }
-            _ => {
-                let mut at = 1 + tag_name_len(&b[1..])?;
-                loop {
-                    let spaced = skip_html_space(b, at);
-                    match b.get(spaced)? {
-                        b'>' => return Some(spaced + 1),
-                        b'/' => return (b.get(spaced + 1) == Some(&b'>')).then_some(spaced + 2),
-                        _ if spaced == at => return None,
-                        _ => at = self.html_attribute(b, spaced)?,
-                    }
-                }
-            }
+            _ => scan_tag(b, &mut self.html_unclosed[4..]),
         }
     }
+}
 
-    /// An attribute (name and optional value) at `at`; returns the position after it.
-    fn html_attribute(&mut self, b: &[u8], at: usize) -> Option<usize> {
-        let first = *b.get(at)?;
-        if !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
-            return None;
+/// Length of an HTML open tag (`<a b="c">`, `<br/>`) or closing tag (`</a>`) at the start of
+/// `b`. `unclosed_quotes` remembers that no `"` / `'` follows, keeping repeated scans linear.
+pub(crate) fn scan_tag(b: &[u8], unclosed_quotes: &mut [bool]) -> Option<usize> {
+    if b.get(1) == Some(&b'/') {
+        let name = tag_name_len(&b[2..])?;
+        let at = skip_html_space(b, 2 + name);
+        return (b.get(at) == Some(&b'>')).then_some(at + 1);
+    }
+    let mut at = 1 + tag_name_len(&b[1..])?;
+    loop {
+        let spaced = skip_html_space(b, at);
+        match b.get(spaced)? {
+            b'>' => return Some(spaced + 1),
+            b'/' => return (b.get(spaced + 1) == Some(&b'>')).then_some(spaced + 2),
+            _ if spaced == at => return None,
+            _ => at = html_attribute(b, spaced, unclosed_quotes)?,
         }
-        let name_end = at
-            + b[at..]
+    }
+}
+
+/// An attribute (name and optional value) at `at`; returns the position after it.
+fn html_attribute(b: &[u8], at: usize, unclosed_quotes: &mut [bool]) -> Option<usize> {
+    let first = *b.get(at)?;
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+        return None;
+    }
+    let name_end = at
+        + b[at..]
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || b"_.:-".contains(&c))
+            .count();
+    let eq = skip_html_space(b, name_end);
+    if b.get(eq) != Some(&b'=') {
+        return Some(name_end);
+    }
+    let value = skip_html_space(b, eq + 1);
+    match *b.get(value)? {
+        quote @ (b'"' | b'\'') => {
+            let flag = usize::from(quote == b'\'');
+            if unclosed_quotes.get(flag).copied().unwrap_or(false) {
+                return None;
+            }
+            let close = b[value + 1..].iter().position(|&c| c == quote);
+            if let Some(seen) = unclosed_quotes.get_mut(flag) {
+                *seen = close.is_none();
+            }
+            Some(value + 1 + close? + 1)
+        }
+        _ => {
+            let len = b[value..]
                 .iter()
-                .take_while(|&&c| c.is_ascii_alphanumeric() || b"_.:-".contains(&c))
+                .take_while(|&&c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(&c))
                 .count();
-        let eq = skip_html_space(b, name_end);
-        if b.get(eq) != Some(&b'=') {
-            return Some(name_end);
-        }
-        let value = skip_html_space(b, eq + 1);
-        match *b.get(value)? {
-            quote @ (b'"' | b'\'') => {
-                let flag = if quote == b'"' { 4 } else { 5 };
-                if self.html_unclosed[flag] {
-                    return None;
-                }
-                let close = b[value + 1..].iter().position(|&c| c == quote);
-                self.html_unclosed[flag] = close.is_none();
-                Some(value + 1 + close? + 1)
-            }
-            _ => {
-                let len = b[value..]
-                    .iter()
-                    .take_while(|&&c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(&c))
-                    .count();
-                (len > 0).then_some(value + len)
-            }
+            (len > 0).then_some(value + len)
         }
     }
 }

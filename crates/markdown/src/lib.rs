@@ -2,8 +2,8 @@
 //! safe block tree, an HTML renderer for tests and debugging, and an incremental parser for
 //! streamed replies.
 //!
-//! Safety is part of the tree, not of a renderer: raw HTML is never recognised (it stays
-//! text), and a link whose destination is not `http:`, `https:`, `mailto:` or relative is
+//! Safety is part of the tree, not of a renderer: raw HTML is recognised only to keep it
+//! whole as text ([`Block::HtmlText`], or inline `Text`), and a link whose destination is not `http:`, `https:`, `mailto:` or relative is
 //! replaced by its text. Images keep their URL; a renderer loads only
 //! [`is_loadable_image_url`] ones.
 //!
@@ -63,6 +63,9 @@ pub enum Block {
     },
     /// A thematic break (`---`).
     ThematicBreak,
+    /// An HTML block of the input (e.g. `<div>` … up to a blank line), kept as its raw text,
+    /// never as HTML: show it as text (line breaks preserved, like a code block).
+    HtmlText(String),
     /// A GFM table: one alignment per column, a header row and body rows; every row has
     /// exactly `align.len()` cells.
     Table {
@@ -142,11 +145,18 @@ mod tests {
     fn raw_html_is_kept_as_text() {
         assert_eq!(
             parse("<script>alert(1)</script>"),
-            vec![Block::Paragraph(vec![text("<script>alert(1)</script>")])]
+            vec![Block::HtmlText("<script>alert(1)</script>\n".to_string())]
         );
         assert_eq!(
-            to_html(&parse("<img src=x onerror=alert(1)>")),
-            "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"
+            parse("a <img src=x onerror=alert(1)> *b*"),
+            vec![Block::Paragraph(vec![
+                text("a <img src=x onerror=alert(1)> "),
+                Inline::Emph(vec![text("b")]),
+            ])]
+        );
+        assert_eq!(
+            to_html(&parse("<img src=x onerror=alert(1)>\n\n<div>\n*x*\n</div>")),
+            "&lt;img src=x onerror=alert(1)&gt;\n&lt;div&gt;\n*x*\n&lt;/div&gt;\n"
         );
     }
 
