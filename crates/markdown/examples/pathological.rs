@@ -22,6 +22,19 @@ fn main() {
         ("ticks", "`a``".repeat(20_000)),
         ("lt", "<a".repeat(30_000)),
         ("refdefs", "[a]: ".repeat(20_000)),
+        (
+            "distinct refdefs",
+            (0..20_000)
+                .map(|i| format!("[l{i}]: /u{i}\n"))
+                .collect::<String>(),
+        ),
+        (
+            "refdefs reversed",
+            (0..20_000)
+                .rev()
+                .map(|i| format!("[l{i:05}]: /u\n"))
+                .collect::<String>(),
+        ),
         ("hardbreaks", "a  \n".repeat(20_000)),
         (
             "table",
