@@ -2,7 +2,7 @@
 //! items, code, headings, paragraphs, link reference definitions) plus GFM tables.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::inline::{self, LinkDef};
 use crate::{Alignment, Block};
@@ -68,7 +68,7 @@ struct Node {
     last_line_offset: usize,
     content: String,
     /// The built block of a closed leaf, so later re-builds do not parse it again.
-    built: Option<Rc<Block>>,
+    built: Option<Arc<Block>>,
 }
 
 /// One line being processed: position by byte and by column (tabs expand to 4).
@@ -217,7 +217,7 @@ impl BlockParser {
     /// clones of this parser build them by copying.
     pub(crate) fn cache_closed(&mut self) {
         for id in std::mem::take(&mut self.newly_closed) {
-            let built = self.build(id).map(Rc::new);
+            let built = self.build(id).map(Arc::new);
             let node = &mut self.nodes[id];
             node.content = String::new();
             node.built = built;

@@ -203,3 +203,10 @@ fn appending_with_occasional_tail_builds_matches_pushing() {
         assert_eq!(lazy.finish(), parse(doc));
     }
 }
+
+#[test]
+fn a_streaming_document_can_live_in_thread_safe_state() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<StreamingDocument>();
+    assert_send_sync::<Block>();
+}
