@@ -1,8 +1,8 @@
 //! Incremental parsing of a streamed reply. Complete lines are fed once to a persistent
-//! parser state; each push only finishes a copy of that state with the partial last line, and
-//! leaves closed earlier are built once (shared through `Arc`, so the document is `Send + Sync`)
-//! and then copied, so the cost of a push does not grow
-//! with the length of the reply (only with the size of the still-open last block, by copying).
+//! parser state; a tail build only finishes a copy of that state with the partial last line,
+//! and leaves closed earlier are built once and then copied (shared through `Arc`, so the
+//! document is `Send + Sync`). The cost of a push does not grow with the length of the reply,
+//! only with the size of the still-open last block, by copying.
 //!
 //! A top-level block is *finished* once a later top-level block has started on a complete
 //! line: CommonMark never reopens a closed block, and a block started at the top level does
