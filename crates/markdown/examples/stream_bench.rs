@@ -19,12 +19,30 @@ for i in 0..10 {\n        println!(\"{i}\");\n    }\n}\n```\n\n\
 | `retries` | 3 | attempts |\n| `model` | gpt | name |\n\n\
 > Note: a quoted remark\n> spanning two lines.\n\n---\n\n";
 
+/// The worst case for a tail re-build: the whole reply is one open block.
+const ONE_BLOCK: &[(&str, &str, &str)] = &[
+    (
+        "one code block",
+        "Here is the file:\n\n```rust\n",
+        "    let value_{n} = compute({n}, \"x\");\n",
+    ),
+    (
+        "one long list",
+        "Steps:\n\n",
+        "- step {n}: run `tool --flag {n}` and *check* it\n",
+    ),
+];
+
 fn reply(tokens: usize) -> Vec<String> {
-    let mut text = String::new();
+    tokenize(tokens, "", SECTION)
+}
+
+fn tokenize(tokens: usize, head: &str, repeated: &str) -> Vec<String> {
+    let mut text = head.to_string();
     let mut n = 0;
     while text.len() < tokens * 4 {
         n += 1;
-        text.push_str(&SECTION.replace("{n}", &n.to_string()));
+        text.push_str(&repeated.replace("{n}", &n.to_string()));
     }
     let chars: Vec<char> = text.chars().collect();
     chars
@@ -35,16 +53,28 @@ fn reply(tokens: usize) -> Vec<String> {
 }
 
 fn run(tokens: usize) -> (f64, usize) {
-    let chunks = reply(tokens);
+    time(&reply(tokens), 1)
+}
+
+/// Streams `chunks`: `push` per token (`tail_every == 1`), or `append` per token and a tail
+/// build every `tail_every` tokens (a renderer drawing once per animation frame).
+fn time(chunks: &[String], tail_every: usize) -> (f64, usize) {
     let start = Instant::now();
     let mut doc = StreamingDocument::new();
     let mut finished = 0;
-    for chunk in &chunks {
-        finished += doc.push(chunk).newly_finished.len();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if tail_every == 1 {
+            finished += doc.push(chunk).newly_finished.len();
+        } else {
+            finished += doc.append(chunk).len();
+            if i % tail_every == 0 {
+                doc.tail();
+            }
+        }
     }
     let blocks = doc.finish();
     let elapsed = start.elapsed().as_secs_f64();
-    assert!(finished > 0 && blocks.len() >= finished);
+    assert!(blocks.len() >= finished);
     (elapsed, blocks.len())
 }
 
@@ -65,4 +95,15 @@ fn main() {
     }
     let ratio = (per_token[1] * 20_000.0) / (per_token[0] * 2_000.0);
     println!("total time ratio 20k/2k: {ratio:.2} (flat cost per token means ~10, must be <= 12)");
+    for (name, head, repeated) in ONE_BLOCK {
+        for (tokens, tail_every) in [(2_000, 1), (20_000, 1), (20_000, 16)] {
+            let (secs, _) = time(&tokenize(tokens, head, repeated), tail_every);
+            println!(
+                "{name}, {tokens:>6} tokens, tail built every {tail_every:>2} tokens: \
+                 {:>9.2} ms total, {:>7.2} µs/token",
+                secs * 1e3,
+                secs * 1e6 / tokens as f64
+            );
+        }
+    }
 }

@@ -2,15 +2,21 @@
 //! items, code, headings, paragraphs, link reference definitions) plus GFM tables.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::inline::{self, LinkDef};
 use crate::{Alignment, Block};
 
 const TAB_STOP: usize = 4;
 
+/// Containers nested deeper than this are not opened (their markers stay text), so no
+/// input can build a tree deep enough to overflow the stack of a recursive walk.
+const MAX_DEPTH: usize = 48;
+
 /// Link reference definitions by normalized label; the first definition of a label wins.
 pub(crate) type RefMap = BTreeMap<String, LinkDef>;
 
+#[derive(Clone)]
 enum Kind {
     Document,
     BlockQuote,
@@ -34,6 +40,10 @@ enum Kind {
         info: Option<String>,
     },
     IndentedCode,
+    /// An HTML block; `end` is its start condition (1..=7), which decides how it ends.
+    Html {
+        end: u8,
+    },
     ThematicBreak,
     Table {
         align: Vec<Alignment>,
@@ -42,6 +52,7 @@ enum Kind {
     },
 }
 
+#[derive(Clone)]
 struct Node {
     kind: Kind,
     children: Vec<usize>,
@@ -50,11 +61,14 @@ struct Node {
     removed: bool,
     last_line_blank: bool,
     start_line: usize,
+    depth: usize,
     /// Byte offset (in the parsed text) of the line this block starts on.
     start_offset: usize,
     /// Byte offset of the last line added (paragraphs: where a table header would start).
     last_line_offset: usize,
     content: String,
+    /// The built block of a closed leaf, so later re-builds do not parse it again.
+    built: Option<Arc<Block>>,
 }
 
 /// One line being processed: position by byte and by column (tabs expand to 4).
@@ -172,7 +186,9 @@ impl<'a> Line<'a> {
     }
 }
 
-/// Incremental block parser: feed lines, then finish into blocks.
+/// Incremental block parser: feed lines, then finish into blocks. Cloning is cheap enough
+/// to finish a copy for display while the original keeps accepting lines.
+#[derive(Clone)]
 pub(crate) struct BlockParser {
     nodes: Vec<Node>,
     tip: usize,
@@ -180,6 +196,8 @@ pub(crate) struct BlockParser {
     refs: RefMap,
     /// Top-level block index that each definition found in this parse came from.
     ref_origins: Vec<(String, usize)>,
+    /// Leaves closed since the last [`BlockParser::cache_closed`].
+    newly_closed: Vec<usize>,
 }
 
 impl BlockParser {
@@ -191,7 +209,27 @@ impl BlockParser {
             line_number: 0,
             refs,
             ref_origins: Vec::new(),
+            newly_closed: Vec::new(),
         }
+    }
+
+    /// Builds (inline-parses) every leaf closed since the last call and keeps the result, so
+    /// clones of this parser build them by copying.
+    pub(crate) fn cache_closed(&mut self) {
+        for id in std::mem::take(&mut self.newly_closed) {
+            let built = self.build(id).map(Arc::new);
+            let node = &mut self.nodes[id];
+            node.content = String::new();
+            node.built = built;
+        }
+    }
+
+    /// Builds the top-level blocks before `end` (all closed once a later one has started).
+    pub(crate) fn build_top_level(&self, end: usize) -> Vec<Block> {
+        self.nodes[0].children[..end.min(self.top_level_count())]
+            .iter()
+            .filter_map(|&id| self.build(id))
+            .collect()
     }
 
     /// Number of top-level blocks started so far.
@@ -254,8 +292,9 @@ impl BlockParser {
             parent = self.finalize(parent);
         }
         let id = self.nodes.len();
-        self.nodes
-            .push(Node::new(kind, parent, self.line_number, offset));
+        let mut node = Node::new(kind, parent, self.line_number, offset);
+        node.depth = self.nodes[parent].depth + 1;
+        self.nodes.push(node);
         self.nodes[parent].children.push(id);
         id
     }
@@ -334,6 +373,7 @@ impl BlockParser {
                         false
                     }
                 }
+                Kind::Html { end } => !(line.blank && *end >= 6),
                 Kind::Paragraph | Kind::Table { .. } => !line.blank,
                 Kind::List { .. } => true,
                 Kind::Heading { .. } | Kind::ThematicBreak | Kind::Document => false,
@@ -344,25 +384,27 @@ impl BlockParser {
             container = child;
         }
         let last_matched = container;
-        let maybe_lazy = self.is_paragraph(self.tip);
+        let mut maybe_lazy = self.is_paragraph(self.tip);
 
         // 2. New block starts.
         let mut consumed = false;
         while !matches!(
             self.nodes[container].kind,
-            Kind::FencedCode { .. } | Kind::IndentedCode
+            Kind::FencedCode { .. } | Kind::IndentedCode | Kind::Html { .. }
         ) {
             line.find_first_nonspace();
             let indented = line.indent >= 4;
             let rest = line.after_indent();
             let c = line.byte(line.first_nonspace);
-            if !indented && c == b'>' {
+            let deep = self.nodes[container].depth >= MAX_DEPTH;
+            if !indented && !deep && c == b'>' {
                 line.advance_to_first_nonspace();
                 line.advance(1, false);
                 if matches!(line.byte(line.offset), b' ' | b'\t') {
                     line.advance(1, true);
                 }
                 container = self.add_child(container, Kind::BlockQuote, line_offset);
+                maybe_lazy = false;
             } else if let Some((level, content)) = (!indented).then(|| atx_heading(rest)).flatten()
             {
                 container = self.add_child(container, Kind::Heading { level }, line_offset);
@@ -380,6 +422,12 @@ impl BlockParser {
                 container = self.add_child(container, kind, line_offset);
                 consumed = true;
                 break;
+            } else if let Some(end) = (!indented && c == b'<')
+                .then(|| html_block_start(rest, !self.is_paragraph(container)))
+                .flatten()
+            {
+                container = self.add_child(container, Kind::Html { end }, line_offset);
+                break;
             } else if let Some(level) = (!indented && self.is_paragraph(container))
                 .then(|| setext_underline(rest))
                 .flatten()
@@ -392,7 +440,7 @@ impl BlockParser {
                 container = self.add_child(container, Kind::ThematicBreak, line_offset);
                 consumed = true;
                 break;
-            } else if let Some(marker) = (!indented)
+            } else if let Some(marker) = (!indented && !deep)
                 .then(|| list_marker(rest, self.is_paragraph(container)))
                 .flatten()
             {
@@ -436,6 +484,7 @@ impl BlockParser {
                     indent: marker_indent + padding,
                 };
                 container = self.add_child(container, kind, line_offset);
+                maybe_lazy = false;
             } else if indented && !maybe_lazy && !line.blank {
                 line.advance(4, true);
                 container = self.add_child(container, Kind::IndentedCode, line_offset);
@@ -499,6 +548,17 @@ impl BlockParser {
                 let content = &mut self.nodes[container].content;
                 content.push_str(&text);
                 content.push('\n');
+            }
+            Kind::Html { end } => {
+                let end = *end;
+                let text = line.rest_with_tab();
+                let content = &mut self.nodes[container].content;
+                content.push_str(&text);
+                content.push('\n');
+                if html_block_ends(&text, end) {
+                    self.tip = self.finalize(container);
+                    return;
+                }
             }
             Kind::Table { rows, .. } => rows.push(line.after_indent().to_string()),
             Kind::Paragraph => self.add_paragraph_line(container, line.after_indent(), line_offset),
@@ -598,6 +658,9 @@ impl BlockParser {
             }
             _ => {}
         }
+        if self.nodes[id].children.is_empty() && !matches!(self.nodes[id].kind, Kind::Item { .. }) {
+            self.newly_closed.push(id);
+        }
         self.nodes[id].parent
     }
 
@@ -640,6 +703,9 @@ impl BlockParser {
         if node.removed {
             return None;
         }
+        if let Some(built) = &node.built {
+            return Some(Block::clone(built));
+        }
         let refs = &self.refs;
         Some(match &node.kind {
             Kind::Document => return None,
@@ -673,6 +739,7 @@ impl BlockParser {
                 info: None,
                 text: node.content.clone(),
             },
+            Kind::Html { .. } => Block::HtmlText(node.content.clone()),
             Kind::ThematicBreak => Block::ThematicBreak,
             Kind::Table {
                 align,
@@ -707,9 +774,11 @@ impl Node {
             removed: false,
             last_line_blank: false,
             start_line,
+            depth: 0,
             start_offset,
             last_line_offset: start_offset,
             content: String::new(),
+            built: None,
         }
     }
 }
@@ -720,6 +789,132 @@ pub(crate) fn parse_document(text: &str) -> Vec<Block> {
     let mut parser = BlockParser::new(RefMap::new());
     parser.feed_text(&text, 0);
     parser.finish().into_iter().flatten().collect()
+}
+
+/// Tag names that start an HTML block of condition 6.
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "base",
+    "basefont",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "iframe",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "menu",
+    "menuitem",
+    "nav",
+    "noframes",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "param",
+    "search",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "track",
+    "ul",
+];
+
+/// Tags whose HTML block (condition 1) runs to their closing tag, blank lines included.
+const RAW_TAGS: &[&str] = &["pre", "script", "style", "textarea"];
+
+/// The HTML block start condition (1..=7) met by a line starting with `<`; condition 7
+/// (any lone complete tag) only where it may start, i.e. not interrupting a paragraph.
+fn html_block_start(rest: &str, allow_any_tag: bool) -> Option<u8> {
+    let lower = rest.to_ascii_lowercase();
+    let after_name = |name_end: usize| {
+        matches!(
+            lower.as_bytes().get(name_end),
+            None | Some(b' ' | b'\t' | b'>')
+        ) || lower[name_end..].starts_with("/>")
+    };
+    if RAW_TAGS
+        .iter()
+        .any(|t| lower[1..].starts_with(t) && after_name(1 + t.len()))
+    {
+        return Some(1);
+    }
+    if lower.starts_with("<!--") {
+        return Some(2);
+    }
+    if lower.starts_with("<?") {
+        return Some(3);
+    }
+    if lower.starts_with("<![cdata[") {
+        return Some(5);
+    }
+    if lower.as_bytes().get(2).is_some_and(u8::is_ascii_alphabetic) && lower.starts_with("<!") {
+        return Some(4);
+    }
+    let name_start = if lower.starts_with("</") { 2 } else { 1 };
+    let name_len = lower[name_start..]
+        .bytes()
+        .take_while(u8::is_ascii_alphanumeric)
+        .count();
+    let name = &lower[name_start..name_start + name_len];
+    if BLOCK_TAGS.contains(&name) && after_name(name_start + name_len) {
+        return Some(6);
+    }
+    let tag_len = inline::scan_tag(rest.as_bytes(), &mut [false; 2])?;
+    (allow_any_tag && !RAW_TAGS.contains(&name) && only_spaces(&rest[tag_len..])).then_some(7)
+}
+
+/// True if `line` ends an HTML block of start condition `end` (1..=5; 6 and 7 end at a
+/// blank line).
+fn html_block_ends(line: &str, end: u8) -> bool {
+    match end {
+        1 => {
+            let lower = line.to_ascii_lowercase();
+            RAW_TAGS.iter().any(|t| lower.contains(&format!("</{t}>")))
+        }
+        2 => line.contains("-->"),
+        3 => line.contains("?>"),
+        4 => line.contains('>'),
+        5 => line.contains("]]>"),
+        _ => false,
+    }
 }
 
 fn is_space_or_tab(b: u8) -> bool {

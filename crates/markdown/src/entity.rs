@@ -87,6 +87,18 @@ mod tests {
     }
 
     #[test]
+    fn common_names_decode_with_or_without_the_full_table() {
+        for (name, value) in [
+            ("amp", "&"),
+            ("nbsp", "\u{a0}"),
+            ("mdash", "—"),
+            ("euro", "€"),
+        ] {
+            assert_eq!(named(name), Some(value));
+        }
+    }
+
+    #[test]
     fn numeric_references_decode_and_invalid_ones_become_replacement_char() {
         assert_eq!(parse("&#35;x"), Some(("#".into(), 5)));
         assert_eq!(parse("&#X22;"), Some(("\"".into(), 6)));

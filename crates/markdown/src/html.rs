@@ -72,6 +72,11 @@ fn render_blocks(blocks: &[Block], tight: bool, out: &mut String) {
                 cr(out);
                 out.push_str(if *ordered { "</ol>\n" } else { "</ul>\n" });
             }
+            Block::HtmlText(text) => {
+                cr(out);
+                escape(text, out);
+                cr(out);
+            }
             Block::ThematicBreak => {
                 cr(out);
                 out.push_str("<hr />\n");

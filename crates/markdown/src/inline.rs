@@ -19,10 +19,13 @@ pub(crate) fn parse(text: &str, refs: &RefMap) -> Vec<Inline> {
         pos: 0,
         refs,
         slots: Vec::new(),
+        depths: Vec::new(),
         last_is_text: false,
         delims: Vec::new(),
+        last_delim: None,
         brackets: Vec::new(),
         unmatched_backticks: Vec::new(),
+        html_unclosed: [false; 6],
     };
     parser.run();
     parser.process_emphasis(0);
@@ -30,6 +33,10 @@ pub(crate) fn parse(text: &str, refs: &RefMap) -> Vec<Inline> {
     take_slots(&mut parser.slots, 0, &mut out);
     out
 }
+
+/// Emphasis and links nested deeper than this stay literal text, so no input can build a
+/// tree deep enough to overflow the stack of a recursive walk (render, clone, drop).
+const MAX_DEPTH: u8 = 32;
 
 /// A position in the flat output list; emphasis and links gather ranges of slots.
 enum Slot {
@@ -46,6 +53,9 @@ struct Delim {
     original: usize,
     can_open: bool,
     can_close: bool,
+    /// Neighbours in the delimiter stack (a linked list over `delims`, so removal is O(1)).
+    prev: Option<usize>,
+    next: Option<usize>,
 }
 
 struct Bracket {
@@ -61,11 +71,17 @@ struct InlineParser<'a> {
     pos: usize,
     refs: &'a RefMap,
     slots: Vec<Slot>,
+    /// Nesting depth of the inline in each slot (parallel to `slots`).
+    depths: Vec<u8>,
     last_is_text: bool,
+    /// Every delimiter run pushed; the live stack is the list ending at `last_delim`.
     delims: Vec<Delim>,
+    last_delim: Option<usize>,
     brackets: Vec<Bracket>,
     /// Backtick run lengths known to have no closing run further on.
     unmatched_backticks: Vec<usize>,
+    /// Raw HTML terminators (`-->`, `]]>`, `>`, `?>`, `"`, `'`) known to be absent further on.
+    html_unclosed: [bool; 6],
 }
 
 fn push_merged(out: &mut Vec<Inline>, node: Inline) {
@@ -133,13 +149,21 @@ impl InlineParser<'_> {
             }
         }
         self.slots.push(Slot::One(Inline::Text(text.to_string())));
+        self.depths.push(0);
         self.last_is_text = true;
     }
 
     fn push_node(&mut self, node: Inline) -> usize {
         self.slots.push(Slot::One(node));
+        self.depths.push(0);
         self.last_is_text = false;
         self.slots.len() - 1
+    }
+
+    /// The depth a node wrapping slots `from..to` would have.
+    fn wrapped_depth(&self, from: usize, to: usize) -> u8 {
+        let inner = self.depths.get(from..to).unwrap_or(&[]).iter().max();
+        inner.copied().unwrap_or(0).saturating_add(1)
     }
 
     fn run(&mut self) {
@@ -283,6 +307,10 @@ impl InlineParser<'_> {
         };
         let slot = self.push_node(Inline::Text(text.to_string()));
         if can_open || can_close {
+            let id = self.delims.len();
+            if let Some(last) = self.last_delim {
+                self.delims[last].next = Some(id);
+            }
             self.delims.push(Delim {
                 slot,
                 ch,
@@ -290,7 +318,10 @@ impl InlineParser<'_> {
                 original: count,
                 can_open,
                 can_close,
+                prev: self.last_delim,
+                next: None,
             });
+            self.last_delim = Some(id);
         }
     }
 
@@ -304,15 +335,33 @@ impl InlineParser<'_> {
         };
     }
 
-    /// The CommonMark "process emphasis" procedure over delimiters above `bottom`.
+    fn unlink(&mut self, id: usize) {
+        let (prev, next) = (self.delims[id].prev, self.delims[id].next);
+        if let Some(p) = prev {
+            self.delims[p].next = next;
+        }
+        match next {
+            Some(n) => self.delims[n].prev = prev,
+            None => self.last_delim = prev,
+        }
+    }
+
+    /// The CommonMark "process emphasis" procedure over the delimiters pushed at or after
+    /// index `bottom`; they are all off the stack afterwards.
     fn process_emphasis(&mut self, bottom: usize) {
         // Lowest opener slot worth searching, per (char, closer can open, length % 3).
         let mut openers_bottom = [[[0usize; 3]; 2]; 3];
-        let mut current = bottom;
-        while current < self.delims.len() {
-            let closer = &self.delims[current];
+        let mut current = self.last_delim.filter(|&d| d >= bottom);
+        while let Some(prev) = current
+            .and_then(|c| self.delims[c].prev)
+            .filter(|&p| p >= bottom)
+        {
+            current = Some(prev);
+        }
+        while let Some(cur) = current {
+            let closer = &self.delims[cur];
             if !closer.can_close {
-                current += 1;
+                current = closer.next;
                 continue;
             }
             let key_ch = match closer.ch {
@@ -323,11 +372,13 @@ impl InlineParser<'_> {
             let key = (key_ch, closer.can_open as usize, closer.original % 3);
             let floor = openers_bottom[key.0][key.1][key.2];
             let mut found = None;
-            for i in (bottom..current).rev() {
+            let mut candidate = closer.prev.filter(|&p| p >= bottom);
+            while let Some(i) = candidate {
                 let opener = &self.delims[i];
                 if opener.slot < floor {
                     break;
                 }
+                candidate = opener.prev.filter(|&p| p >= bottom);
                 if opener.ch != closer.ch || !opener.can_open || opener.slot + 1 >= closer.slot {
                     continue;
                 }
@@ -340,12 +391,14 @@ impl InlineParser<'_> {
                     break;
                 }
             }
-            let Some(open_index) = found else {
+            let too_deep = found.is_some_and(|i| {
+                self.wrapped_depth(self.delims[i].slot + 1, closer.slot) > MAX_DEPTH
+            });
+            let Some(open_index) = found.filter(|_| !too_deep) else {
                 openers_bottom[key.0][key.1][key.2] = closer.slot;
-                if closer.can_open {
-                    current += 1;
-                } else {
-                    self.delims.remove(current);
+                current = closer.next;
+                if !closer.can_open {
+                    self.unlink(cur);
                 }
                 continue;
             };
@@ -359,7 +412,8 @@ impl InlineParser<'_> {
             };
             let (open_slot, close_slot, ch) = (opener.slot, closer.slot, closer.ch);
             self.delims[open_index].count -= used;
-            self.delims[current].count -= used;
+            self.delims[cur].count -= used;
+            let depth = self.wrapped_depth(open_slot + 1, close_slot);
             let mut children = Vec::new();
             take_slots(&mut self.slots[..close_slot], open_slot + 1, &mut children);
             let node = match (ch, used) {
@@ -368,19 +422,26 @@ impl InlineParser<'_> {
                 _ => Inline::Strong(children),
             };
             self.slots[open_slot + 1] = Slot::One(node);
-            self.delims.drain(open_index + 1..current);
-            current = open_index + 1;
-            self.set_delim_text(open_index);
-            self.set_delim_text(current);
-            if self.delims[open_index].count == 0 {
-                self.delims.remove(open_index);
-                current -= 1;
+            self.depths[open_slot + 1..close_slot].fill(0);
+            self.depths[open_slot + 1] = depth;
+            let mut between = self.delims[open_index].next;
+            while let Some(id) = between.filter(|&id| id != cur) {
+                between = self.delims[id].next;
+                self.unlink(id);
             }
-            if self.delims[current].count == 0 {
-                self.delims.remove(current);
+            self.set_delim_text(open_index);
+            self.set_delim_text(cur);
+            if self.delims[open_index].count == 0 {
+                self.unlink(open_index);
+            }
+            if self.delims[cur].count == 0 {
+                current = self.delims[cur].next;
+                self.unlink(cur);
             }
         }
-        self.delims.truncate(bottom);
+        while let Some(last) = self.last_delim.filter(|&l| l >= bottom) {
+            self.unlink(last);
+        }
     }
 
     fn open_bracket(&mut self, image: bool) {
@@ -418,9 +479,18 @@ impl InlineParser<'_> {
         };
         self.brackets.pop();
         self.process_emphasis(delims_below);
+        // Images hold no inline children (their description becomes `alt` text), and links
+        // cannot contain links, so a link is at most one level above capped emphasis.
+        let depth = if image {
+            0
+        } else {
+            self.wrapped_depth(slot + 1, self.slots.len())
+        };
         let mut children = Vec::new();
         take_slots(&mut self.slots, slot + 1, &mut children);
         self.slots.truncate(slot + 1);
+        self.depths.truncate(slot + 1);
+        self.depths[slot] = depth;
         self.slots[slot] = if image {
             let mut alt = String::new();
             plain_text(&children, &mut alt);
@@ -501,12 +571,129 @@ impl InlineParser<'_> {
                 }
                 self.pos += e + 2;
             }
-            None => {
-                self.push_text("<");
-                self.pos += 1;
-            }
+            None => match self.raw_html_len() {
+                // Raw HTML binds tighter than emphasis and links; it is kept as text.
+                Some(len) => {
+                    let raw = &self.s[self.pos..self.pos + len];
+                    self.push_text(raw);
+                    self.pos += len;
+                }
+                None => {
+                    self.push_text("<");
+                    self.pos += 1;
+                }
+            },
         }
     }
+
+    /// Length of a raw HTML tag, comment, processing instruction, declaration or CDATA
+    /// section at `pos` (CommonMark's raw HTML grammar).
+    fn raw_html_len(&mut self) -> Option<usize> {
+        let rest = &self.s[self.pos..];
+        let b = rest.as_bytes();
+        let closed_by = |parser: &mut Self, start: usize, end: &str, flag: usize| {
+            if parser.html_unclosed[flag] {
+                return None;
+            }
+            let found = rest[start..].find(end).map(|p| start + p + end.len());
+            parser.html_unclosed[flag] = found.is_none();
+            found
+        };
+        match *b.get(1)? {
+            b'!' if rest.starts_with("<!-->") => Some(5),
+            b'!' if rest.starts_with("<!--->") => Some(6),
+            b'!' if rest.starts_with("<!--") => closed_by(self, 4, "-->", 0),
+            b'!' if rest.starts_with("<![CDATA[") => closed_by(self, 9, "]]>", 1),
+            b'!' if b.get(2).is_some_and(u8::is_ascii_alphabetic) => closed_by(self, 2, ">", 2),
+            b'?' => closed_by(self, 2, "?>", 3),
+            _ => scan_tag(b, &mut self.html_unclosed[4..]),
+        }
+    }
+}
+
+/// Length of an HTML open tag (`<a b="c">`, `<br/>`) or closing tag (`</a>`) at the start of
+/// `b`. `unclosed_quotes` remembers that no `"` / `'` follows, keeping repeated scans linear.
+pub(crate) fn scan_tag(b: &[u8], unclosed_quotes: &mut [bool]) -> Option<usize> {
+    if b.get(1) == Some(&b'/') {
+        let name = tag_name_len(&b[2..])?;
+        let at = skip_html_space(b, 2 + name);
+        return (b.get(at) == Some(&b'>')).then_some(at + 1);
+    }
+    let mut at = 1 + tag_name_len(&b[1..])?;
+    loop {
+        let spaced = skip_html_space(b, at);
+        match b.get(spaced)? {
+            b'>' => return Some(spaced + 1),
+            b'/' => return (b.get(spaced + 1) == Some(&b'>')).then_some(spaced + 2),
+            _ if spaced == at => return None,
+            _ => at = html_attribute(b, spaced, unclosed_quotes)?,
+        }
+    }
+}
+
+/// An attribute (name and optional value) at `at`; returns the position after it.
+fn html_attribute(b: &[u8], at: usize, unclosed_quotes: &mut [bool]) -> Option<usize> {
+    let first = *b.get(at)?;
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+        return None;
+    }
+    let name_end = at
+        + b[at..]
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || b"_.:-".contains(&c))
+            .count();
+    let eq = skip_html_space(b, name_end);
+    if b.get(eq) != Some(&b'=') {
+        return Some(name_end);
+    }
+    let value = skip_html_space(b, eq + 1);
+    match *b.get(value)? {
+        quote @ (b'"' | b'\'') => {
+            let flag = usize::from(quote == b'\'');
+            if unclosed_quotes.get(flag).copied().unwrap_or(false) {
+                return None;
+            }
+            let close = b[value + 1..].iter().position(|&c| c == quote);
+            if let Some(seen) = unclosed_quotes.get_mut(flag) {
+                *seen = close.is_none();
+            }
+            Some(value + 1 + close? + 1)
+        }
+        _ => {
+            let len = b[value..]
+                .iter()
+                .take_while(|&&c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(&c))
+                .count();
+            (len > 0).then_some(value + len)
+        }
+    }
+}
+
+fn tag_name_len(b: &[u8]) -> Option<usize> {
+    if !b.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    Some(
+        b.iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+            .count(),
+    )
+}
+
+/// Skips spaces, tabs and at most one line ending.
+fn skip_html_space(b: &[u8], mut at: usize) -> usize {
+    let mut newline = false;
+    while let Some(&c) = b.get(at) {
+        match c {
+            b' ' | b'\t' => at += 1,
+            b'\n' if !newline => {
+                newline = true;
+                at += 1;
+            }
+            _ => break,
+        }
+    }
+    at
 }
 
 fn plain_text(nodes: &[Inline], out: &mut String) {
@@ -574,7 +761,10 @@ pub(crate) fn unescape(s: &str) -> String {
                 }
             },
             _ => {
-                let next = s[i + 1..].find(['\\', '&']).map_or(s.len(), |p| i + 1 + p);
+                let next = b[i + 1..]
+                    .iter()
+                    .position(|&c| c == b'\\' || c == b'&')
+                    .map_or(s.len(), |p| i + 1 + p);
                 out.push_str(&s[i..next]);
                 i = next;
             }

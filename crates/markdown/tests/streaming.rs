@@ -185,3 +185,28 @@ fn every_spec_example_streams_char_by_char_to_its_batch_parse() {
         );
     }
 }
+
+#[test]
+fn appending_with_occasional_tail_builds_matches_pushing() {
+    for doc in DOCS {
+        let mut lazy = StreamingDocument::new();
+        let mut eager = StreamingDocument::new();
+        let mut finished = Vec::new();
+        for (i, chunk) in char_chunks(doc).into_iter().enumerate() {
+            finished.extend(lazy.append(chunk).iter().cloned());
+            eager.push(chunk);
+            if i % 7 == 0 {
+                assert_eq!(lazy.tail(), eager.tail(), "{doc:?} at {i}");
+            }
+        }
+        assert_eq!(finished.as_slice(), eager.finished());
+        assert_eq!(lazy.finish(), parse(doc));
+    }
+}
+
+#[test]
+fn a_streaming_document_can_live_in_thread_safe_state() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<StreamingDocument>();
+    assert_send_sync::<Block>();
+}
