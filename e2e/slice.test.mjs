@@ -49,7 +49,8 @@ test("a message sent with Enter gets a reply that streams in and grows", async (
   assert.equal(await chat.user.count(), 1);
   assert.equal((await chat.user.first().textContent()).trim(), "Hello there");
   assert.ok(lengths.length >= 2, `expected at least two partial lengths, saw ${JSON.stringify(lengths)}`);
-  for (let i = 1; i < lengths.length; i++) assert.ok(lengths[i] > lengths[i - 1], `text shrank: ${lengths}`);
+  // (Markdown may shorten the text for a moment, e.g. when `**` closes into bold.)
+  assert.ok(lengths[0] < lengths[lengths.length - 1], `the reply did not grow: ${lengths}`);
   const finalText = await chat.assistant.last().textContent();
   assert.ok(finalText.length >= lengths[lengths.length - 1], "the final reply is shorter than a partial one");
   assert.match(finalText, /demo/i);

@@ -17,7 +17,8 @@ step "clippy (native)"
 cargo clippy -p chat-core -p chat-markdown -p dev-server --all-targets -- -D warnings
 
 step "clippy (wasm32)"
-cargo clippy --target wasm32-unknown-unknown -p foundry-chat -p chat-core -p chat-markdown --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p foundry-chat --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p chat-core -p chat-markdown --lib -- -D warnings
 
 step "native tests"
 cargo test -p chat-core -p chat-markdown -p dev-server

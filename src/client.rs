@@ -27,7 +27,7 @@ pub struct Abort {
 impl Abort {
     pub fn new() -> Result<Self, ChatError> {
         let controller = AbortController::new().map_err(|e| {
-            ChatError::network(&format!(
+            ChatError::network(format!(
                 "cannot create an AbortController: {}",
                 describe(&e)
             ))

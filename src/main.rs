@@ -6,6 +6,9 @@ mod session;
 mod settings;
 mod ui;
 
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 fn main() {
     element::define();
 }

@@ -154,7 +154,7 @@ impl Settings {
                 format!("The endpoint `{}` is not a valid URL.", self.endpoint),
             )
         })?;
-        let mut endpoint = Endpoint::new(String::from(url.href()), self.api_style);
+        let mut endpoint = Endpoint::new(url.href(), self.api_style);
         if let Some(version) = &self.api_version {
             endpoint.api_version = version.clone();
         }
@@ -179,5 +179,85 @@ impl Settings {
         };
         let messages: Vec<_> = entries.iter().map(Entry::to_wire).collect();
         request::chat_request(&self.endpoint(base)?, &options, &messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_core::types::Message;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn configured(attrs: &[(&str, &str)]) -> Settings {
+        let mut s = Settings::default();
+        for (name, value) in attrs {
+            s.apply_attribute(name, Some(value));
+        }
+        s
+    }
+
+    #[wasm_bindgen_test]
+    fn a_relative_endpoint_resolves_against_the_page() {
+        let s = configured(&[("endpoint", "models/"), ("api-key", "k")]);
+        let req = s
+            .chat_request(
+                "http://127.0.0.1:9/app/",
+                &[Entry::new("1", Message::user("hi"))],
+            )
+            .expect("a request");
+        assert_eq!(
+            req.url,
+            "http://127.0.0.1:9/app/models/chat/completions?api-version=2024-05-01-preview"
+        );
+        assert_eq!(req.header("api-key"), Some("k"));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_openai_style_sends_the_key_as_a_bearer_token_without_api_version() {
+        let s = configured(&[
+            ("endpoint", "https://x.openai.azure.com/openai/v1"),
+            ("api-style", "openai"),
+            ("api-key", "k"),
+            ("model", "gpt"),
+        ]);
+        let req = s
+            .chat_request("http://page/", &[Entry::new("1", Message::user("hi"))])
+            .expect("a request");
+        assert_eq!(
+            req.url,
+            "https://x.openai.azure.com/openai/v1/chat/completions"
+        );
+        assert_eq!(req.header("authorization"), Some("Bearer k"));
+        assert!(req.body.unwrap_or_default().contains("\"model\":\"gpt\""));
+    }
+
+    #[wasm_bindgen_test]
+    fn missing_endpoint_and_bad_params_are_refused_with_the_field_named() {
+        let e = Settings::default()
+            .chat_request("http://page/", &[Entry::new("1", Message::user("hi"))])
+            .expect_err("no endpoint");
+        assert_eq!(e.param.as_deref(), Some("endpoint"));
+        let mut s = configured(&[("endpoint", "/models")]);
+        s.params.temperature = Some(7.0);
+        let e = s
+            .chat_request("http://page/", &[Entry::new("1", Message::user("hi"))])
+            .expect_err("bad temperature");
+        assert_eq!(e.param.as_deref(), Some("temperature"));
+    }
+
+    #[wasm_bindgen_test]
+    fn attributes_map_to_settings_and_removal_restores_defaults() {
+        let mut s = configured(&[
+            ("stream", "false"),
+            ("theme", "dark"),
+            ("settings", "hidden"),
+        ]);
+        assert!(!s.stream);
+        assert_eq!(s.theme, Theme::Dark);
+        assert!(s.settings_hidden);
+        s.apply_attribute("stream", None);
+        s.apply_attribute("theme", None);
+        assert!(s.stream);
+        assert_eq!(s.theme, Theme::Auto);
     }
 }

@@ -95,6 +95,13 @@ fn render_block(doc: &Document, block: &Block) -> Option<Node> {
             list
         }
         Block::ThematicBreak => el(doc, "hr")?,
+        Block::HtmlText(raw) => {
+            // Raw HTML in a reply is shown as the text it is.
+            let p = el(doc, "p")?;
+            p.set_class_name("fc-raw");
+            p.set_text_content(Some(raw.trim_end()));
+            p
+        }
         Block::Table {
             align,
             header,
@@ -206,12 +213,14 @@ fn wrap(doc: &Document, parent: &Node, tag: &str, fill: impl FnOnce(&Node)) {
 }
 
 /// The DOM of a reply that is still streaming: finished blocks are appended once and never
-/// touched again; only the tail's nodes are replaced.
+/// touched again; of the unfinished tail, only blocks that changed are rebuilt (a tail
+/// block that becomes finished unchanged keeps its node).
 pub struct StreamingRenderer {
     doc: Document,
     container: Element,
     markdown: StreamingDocument,
-    tail_nodes: Vec<Node>,
+    /// The unfinished blocks on screen, with their nodes.
+    tail: Vec<(Block, Node)>,
 }
 
 impl StreamingRenderer {
@@ -220,22 +229,168 @@ impl StreamingRenderer {
             doc,
             container,
             markdown: StreamingDocument::new(),
-            tail_nodes: Vec::new(),
+            tail: Vec::new(),
         }
     }
 
     /// Appends newly streamed text and updates the DOM.
     pub fn push(&mut self, delta: &str) {
-        for node in self.tail_nodes.drain(..) {
-            let _ = self.container.remove_child(&node);
-        }
         let update = self.markdown.push(delta);
-        render_blocks(&self.doc, &self.container, update.newly_finished);
-        for block in update.tail {
-            if let Some(node) = render_block(&self.doc, block) {
-                append(&self.container, &node);
-                self.tail_nodes.push(node);
+        let blocks: Vec<&Block> = update
+            .newly_finished
+            .iter()
+            .chain(update.tail.iter())
+            .collect();
+        let kept = self
+            .tail
+            .iter()
+            .zip(&blocks)
+            .take_while(|((old, _), new)| old == **new)
+            .count();
+        let mut nodes: Vec<Node> = Vec::with_capacity(blocks.len());
+        for (i, (_, node)) in self.tail.drain(..).enumerate() {
+            if i < kept {
+                nodes.push(node);
+            } else {
+                let _ = self.container.remove_child(&node);
             }
         }
+        for block in &blocks[kept..] {
+            match render_block(&self.doc, block) {
+                Some(node) => {
+                    append(&self.container, &node);
+                    nodes.push(node);
+                }
+                None => nodes.push(self.doc.create_text_node("").into()),
+            }
+        }
+        let finished = update.newly_finished.len();
+        self.tail = blocks[finished..]
+            .iter()
+            .zip(nodes.drain(finished..))
+            .map(|(block, node)| ((*block).clone(), node))
+            .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn render(markdown: &str) -> Element {
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .expect("a document");
+        let root = doc.create_element("div").expect("a div");
+        render_blocks(&doc, &root, &chat_markdown::parse(markdown));
+        root
+    }
+
+    #[wasm_bindgen_test]
+    fn raw_html_in_a_reply_becomes_text_not_elements() {
+        let root = render("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(1)> there");
+        assert_eq!(
+            root.query_selector_all("script, img")
+                .map(|l| l.length())
+                .ok(),
+            Some(0)
+        );
+        let text = root.text_content().unwrap_or_default();
+        assert!(text.contains("<script>alert(1)</script>"), "{text}");
+        assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+    }
+
+    #[wasm_bindgen_test]
+    fn links_open_safely_and_javascript_links_are_plain_text() {
+        let root = render("[ok](https://example.com) and [bad](javascript:alert(1))");
+        let links = root.query_selector_all("a").expect("query");
+        assert_eq!(links.length(), 1);
+        let a: Element = links.get(0).expect("a link").unchecked_into();
+        assert_eq!(
+            a.get_attribute("href").as_deref(),
+            Some("https://example.com")
+        );
+        assert_eq!(
+            a.get_attribute("rel").as_deref(),
+            Some("noopener noreferrer")
+        );
+        assert_eq!(a.get_attribute("target").as_deref(), Some("_blank"));
+        assert!(root.text_content().unwrap_or_default().contains("bad"));
+    }
+
+    #[wasm_bindgen_test]
+    fn remote_images_are_not_loaded_but_data_url_images_are() {
+        let root = render(
+            "![far](https://evil.example/x.png)\n\n![near](data:image/png;base64,iVBORw0KGgo=)",
+        );
+        let imgs = root.query_selector_all("img").expect("query");
+        assert_eq!(imgs.length(), 1);
+        let img: Element = imgs.get(0).expect("an image").unchecked_into();
+        assert!(img
+            .get_attribute("src")
+            .unwrap_or_default()
+            .starts_with("data:image/png"));
+        assert!(root
+            .text_content()
+            .unwrap_or_default()
+            .contains("[far: https://evil.example/x.png]"));
+    }
+
+    #[wasm_bindgen_test]
+    fn fenced_code_has_a_language_label_and_a_copy_button() {
+        let root = render("```rust\nfn main() {}\n```");
+        let head = root
+            .query_selector(".fc-code-head")
+            .ok()
+            .flatten()
+            .expect("a code head");
+        assert!(head.text_content().unwrap_or_default().starts_with("rust"));
+        assert!(root
+            .query_selector(&format!("[{COPY_ATTR}]"))
+            .ok()
+            .flatten()
+            .is_some());
+        let code = root
+            .query_selector("pre code")
+            .ok()
+            .flatten()
+            .expect("code");
+        assert_eq!(code.text_content().as_deref(), Some("fn main() {}\n"));
+    }
+
+    #[wasm_bindgen_test]
+    fn streaming_keeps_finished_block_nodes_and_replaces_only_the_tail() {
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .expect("a document");
+        let root = doc.create_element("div").expect("a div");
+        let mut renderer = StreamingRenderer::new(doc, root.clone());
+        renderer.push("# Title\n\nfirst para");
+        let heading = root.first_child().expect("heading node");
+        renderer.push("graph\n\nsecond ```open");
+        renderer.push(" code\n\n```rust\nlet x");
+        let same = root.first_child().expect("heading node");
+        assert!(
+            heading.is_same_node(Some(&same)),
+            "a finished block was re-rendered"
+        );
+        assert_eq!(
+            root.query_selector_all("h1").map(|l| l.length()).ok(),
+            Some(1)
+        );
+        let code = root
+            .query_selector("pre code")
+            .ok()
+            .flatten()
+            .expect("open fence is code");
+        assert_eq!(code.text_content().as_deref(), Some("let x\n"));
+        renderer.push(" = 1;\n");
+        let code = root
+            .query_selector("pre code")
+            .ok()
+            .flatten()
+            .expect("still code");
+        assert_eq!(code.text_content().as_deref(), Some("let x = 1;\n"));
     }
 }

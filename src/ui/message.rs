@@ -69,10 +69,25 @@ fn Reasoning(text: String) -> impl IntoView {
 #[component]
 pub fn ErrorNotice(error: ChatError) -> impl IntoView {
     let title = error_title(&error);
+    let categories = error
+        .categories
+        .as_ref()
+        .filter(|c| !c.is_empty())
+        .map(|cats| {
+            let named: Vec<String> = cats
+                .iter()
+                .map(|c| match &c.severity {
+                    Some(severity) => format!("{} ({severity})", c.category),
+                    None => c.category.clone(),
+                })
+                .collect();
+            format!("Categories: {}.", named.join(", "))
+        });
     view! {
         <div class="fc-error" part="error" role="alert" data-kind=error.kind.as_str()>
             <p><strong>{title}</strong></p>
             <p>{error.message.clone()}</p>
+            {categories.map(|c| view! { <p>{c}</p> })}
             {error.hint.clone().map(|h| view! { <p>{h}</p> })}
         </div>
     }
