@@ -2,6 +2,6 @@
 # Builds the release app into dist/ with trunk (wasm-opt from npm binaryen 132, never Debian's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 trunk build --release
 test -f dist/foundry-chat.js || { echo "build: dist/foundry-chat.js is missing" >&2; exit 1; }

@@ -4,7 +4,7 @@
 # headless Chromium against the dev server. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
 
 step "setup"
