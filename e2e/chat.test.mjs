@@ -25,14 +25,20 @@ async function chatPage(attrs = {}) {
   return { ...opened, chat: parts(page) };
 }
 
+const FINISHED = '[part~="message-assistant"]:not([data-state="streaming"])';
+
+/** Sends a message; the next `lastAssistantDone` waits for its reply. */
 async function say(chat, text) {
+  chat.expected = (await chat.root.locator(FINISHED).count()) + 1;
   await chat.input.fill(text);
   await chat.input.press("Enter");
 }
 
+/** Waits until the chat is idle again (reply finished) and returns the last reply. */
 async function lastAssistantDone(chat) {
-  const done = chat.root.locator('[part~="message-assistant"]:not([data-state="streaming"])').last();
+  const done = chat.root.locator(FINISHED).nth((chat.expected ?? 1) - 1);
   await done.waitFor({ timeout: 20000 });
+  await chat.send.waitFor({ timeout: 20000 });
   return done;
 }
 
@@ -112,5 +118,84 @@ test("a reply with script, event-handler and javascript: payloads executes nothi
   }
   assert.match(await body.textContent(), /<script>/, "the markup is shown as text");
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a 429 shows its countdown, retries by itself and never duplicates the user's message", async () => {
+  const { chat, page, context } = await chatPage();
+  const posts = [];
+  page.on("request", (r) => r.method() === "POST" && posts.push(r.url()));
+  await say(chat, "rate limit");
+  const countdown = chat.root.locator("[data-retry]");
+  await countdown.waitFor({ timeout: 5000 });
+  assert.match(await countdown.textContent(), /Retrying in [12] s/);
+  const reply = await lastAssistantDone(chat);
+  assert.equal(await reply.getAttribute("data-state"), "complete");
+  assert.equal(await chat.user.count(), 1);
+  assert.equal(posts.length, 2, "one failed request and one retry");
+  const messages = await chat.root.evaluate((el) => el.messages);
+  assert.deepEqual(messages.map((m) => m.role), ["user", "assistant"]);
+  await context.close();
+});
+
+test("Regenerate replaces the reply; Edit & resend replaces the turns after the message", async () => {
+  const { chat, context } = await chatPage();
+  await say(chat, "markdown");
+  await lastAssistantDone(chat);
+  await say(chat, "think about it");
+  let reply = await lastAssistantDone(chat);
+  const firstId = await reply.getAttribute("data-id");
+  await reply.getByRole("button", { name: "Regenerate" }).click();
+  await chat.root.locator(`[part~="message-assistant"][data-id="${firstId}"]`).waitFor({ state: "detached" });
+  reply = await lastAssistantDone(chat);
+  let messages = await chat.root.evaluate((el) => el.messages);
+  assert.deepEqual(messages.map((m) => m.role), ["user", "assistant", "user", "assistant"]);
+  assert.equal(messages[2].content, "think about it");
+
+  await chat.user.first().getByRole("button", { name: /Edit/ }).click();
+  const box = chat.root.locator(".fc-edit textarea");
+  await box.fill("xss please");
+  chat.expected = 1;
+  await chat.root.getByRole("button", { name: "Save & resend" }).click();
+  await chat.root.locator('[part~="message-user"]').nth(1).waitFor({ state: "detached" });
+  await lastAssistantDone(chat);
+  messages = await chat.root.evaluate((el) => el.messages);
+  assert.deepEqual(messages.map((m) => m.role), ["user", "assistant"]);
+  assert.equal(messages[0].content, "xss please");
+  assert.match(messages[1].content, /script/);
+  await context.close();
+});
+
+test("a reply cut at max_tokens says so and Continue asks for the rest", async () => {
+  const { chat, context } = await chatPage();
+  await chat.part("settings").click();
+  await chat.root.getByLabel("Max tokens").fill("5");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  await say(chat, "markdown");
+  const reply = await lastAssistantDone(chat);
+  assert.match(await reply.textContent(), /cut off at the token limit/i);
+  const messages = await chat.root.evaluate((el) => el.messages);
+  assert.equal(messages[1].finish_reason, "length");
+  assert.equal(messages[1].usage.completion_tokens, 5);
+  chat.expected += 1;
+  await reply.getByRole("button", { name: "Continue" }).click();
+  await chat.root.locator('[part~="message-assistant"]').nth(1).waitFor();
+  assert.equal(await chat.user.count(), 2);
+  await context.close();
+});
+
+test("invalid settings are refused with the reason and nothing is sent", async () => {
+  const { chat, page, context } = await chatPage();
+  const posts = [];
+  page.on("request", (r) => r.method() === "POST" && posts.push(r.url()));
+  await chat.part("settings").click();
+  await chat.root.getByLabel(/Temperature/).fill("9");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  assert.match(await chat.root.locator(".fc-settings [role=alert]").textContent(), /temperature must be between 0 and 2/i);
+  await chat.root.getByLabel(/Extra parameters/).fill("{not json");
+  await chat.root.getByLabel(/Temperature/).fill("");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  assert.match(await chat.root.locator(".fc-settings [role=alert]").textContent(), /JSON object/);
+  assert.equal(posts.length, 0);
   await context.close();
 });

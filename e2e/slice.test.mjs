@@ -47,7 +47,7 @@ test("a message sent with Enter gets a reply that streams in and grows", async (
   const lengths = await growth;
   await chat.assistant.last().waitFor();
   assert.equal(await chat.user.count(), 1);
-  assert.equal((await chat.user.first().textContent()).trim(), "Hello there");
+  assert.equal((await chat.user.first().locator(".fc-body").textContent()).trim(), "Hello there");
   assert.ok(lengths.length >= 2, `expected at least two partial lengths, saw ${JSON.stringify(lengths)}`);
   // (Markdown may shorten the text for a moment, e.g. when `**` closes into bold.)
   assert.ok(lengths[0] < lengths[lengths.length - 1], `the reply did not grow: ${lengths}`);

@@ -37,6 +37,26 @@ pub enum Status {
     /// Request sent, waiting for the first byte.
     Sending,
     Streaming,
+    /// Counting down to an automatic retry (Stop cancels it).
+    Waiting,
+}
+
+/// The countdown before an automatic retry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryWait {
+    pub seconds_left: u32,
+    /// Why the last attempt failed, in the server's words.
+    pub reason: String,
+}
+
+/// Automatic retries of one turn before the error is shown with a Retry button.
+const MAX_AUTO_RETRIES: u32 = 3;
+/// Waits longer than this are not retried automatically: the error is shown instead.
+const RETRY_CAP_MS: u64 = 60_000;
+
+/// Exponential backoff when the server did not say how long to wait: 1 s, 2 s, 4 s.
+fn backoff_ms(attempt: u32) -> u64 {
+    1_000 << attempt.min(6)
 }
 
 /// Provided to the UI through context; cheap to clone.
@@ -51,12 +71,16 @@ pub struct ChatController {
     pub announcement: ArcRwSignal<String>,
     /// What `/info` (or `/models`) said about the model, or why it could not be read.
     pub model_info: ArcRwSignal<Option<Result<ModelInfo, ChatError>>>,
+    /// The countdown before an automatic retry, while one runs.
+    pub retry_wait: ArcRwSignal<Option<RetryWait>>,
 }
 
 struct Inner {
     host: HtmlElement,
     inflight: RefCell<Option<Rc<Abort>>>,
     next_id: Cell<u64>,
+    /// Set by Stop to cancel a retry countdown.
+    wait_cancelled: Cell<bool>,
     /// Text received but not yet shown (flushed once per animation frame).
     pending: RefCell<Pending>,
 }
@@ -75,6 +99,7 @@ impl ChatController {
                 host,
                 inflight: RefCell::new(None),
                 next_id: Cell::new(1),
+                wait_cancelled: Cell::new(false),
                 pending: RefCell::new(Pending::default()),
             })),
             settings: ArcRwSignal::new(Settings::default()),
@@ -83,6 +108,7 @@ impl ChatController {
             status: ArcRwSignal::new(Status::Idle),
             announcement: ArcRwSignal::new(String::new()),
             model_info: ArcRwSignal::new(None),
+            retry_wait: ArcRwSignal::new(None),
         }
     }
 
@@ -149,24 +175,77 @@ impl ChatController {
 
     /// Sends a user message and streams the reply. Refused while busy or when empty.
     pub fn send_text(&self, text: String) -> Result<(), ChatError> {
+        self.ensure_idle()?;
+        if text.trim().is_empty() {
+            return Err(ChatError::invalid_input("text", "The message is empty."));
+        }
+        let entry = Entry::new(self.new_id(), Message::user(text));
+        let mut next = self.entries.get_untracked();
+        next.push(entry.clone());
+        // Refuse invalid settings before anything is added or sent.
+        self.settings
+            .get_untracked()
+            .chat_request(&self.base_url(), &next)?;
+        self.entries.set(next);
+        self.emit("chat-message", &entry);
+        self.start_turn();
+        Ok(())
+    }
+
+    /// Asks again for the reply `id` (Regenerate, or Retry after an error): it and
+    /// everything after it are replaced by the new reply. The user's message stays as is.
+    pub fn regenerate(&self, id: &str) -> Result<(), ChatError> {
+        self.ensure_idle()?;
+        let entries = self.entries.get_untracked();
+        let Some(pos) = entries.iter().position(|e| e.id == id) else {
+            return Err(ChatError::invalid_input(
+                "id",
+                "That message is no longer in the conversation.",
+            ));
+        };
+        self.entries.set(entries[..pos].to_vec());
+        self.start_turn();
+        Ok(())
+    }
+
+    /// Replaces the text of the user message `id`, drops every turn after it and sends again.
+    pub fn edit_and_resend(&self, id: &str, text: String) -> Result<(), ChatError> {
+        self.ensure_idle()?;
+        if text.trim().is_empty() {
+            return Err(ChatError::invalid_input("text", "The message is empty."));
+        }
+        let entries = self.entries.get_untracked();
+        let Some(pos) = entries.iter().position(|e| e.id == id) else {
+            return Err(ChatError::invalid_input(
+                "id",
+                "That message is no longer in the conversation.",
+            ));
+        };
+        let mut next = entries[..pos].to_vec();
+        let edited = Entry::new(self.new_id(), Message::user(text));
+        next.push(edited.clone());
+        self.settings
+            .get_untracked()
+            .chat_request(&self.base_url(), &next)?;
+        self.entries.set(next);
+        self.emit("chat-message", &edited);
+        self.start_turn();
+        Ok(())
+    }
+
+    fn ensure_idle(&self) -> Result<(), ChatError> {
         if self.busy() {
             return Err(ChatError::invalid_input(
                 "text",
                 "A reply is still in progress: stop it or wait for it to finish.",
             ));
         }
-        if text.trim().is_empty() {
-            return Err(ChatError::invalid_input("text", "The message is empty."));
-        }
-        let entry = Entry::new(self.new_id(), Message::user(text));
-        self.entries.update(|e| e.push(entry.clone()));
-        self.emit("chat-message", &entry);
-        self.start_turn();
         Ok(())
     }
 
     /// Stops the reply in progress; its partial text is kept and marked as stopped.
     pub fn stop(&self) {
+        self.inner.wait_cancelled.set(true);
         if let Some(abort) = self.inner.inflight.borrow().as_ref() {
             abort.abort(AbortReason::User);
         }
@@ -186,24 +265,52 @@ impl ChatController {
     }
 
     async fn run_turn(&self) {
+        let id = self.new_id();
+        let mut attempt = 0;
+        self.inner.wait_cancelled.set(false);
+        let entry = loop {
+            let (entry, retry) = self.attempt(&id).await;
+            let Some(error) = retry else { break entry };
+            let wait = error.retry_after_ms.unwrap_or_else(|| backoff_ms(attempt));
+            if attempt >= MAX_AUTO_RETRIES || wait > RETRY_CAP_MS {
+                break entry;
+            }
+            attempt += 1;
+            self.emit("chat-error", &error);
+            if !self.wait_before_retry(wait, &error).await {
+                break entry;
+            }
+        };
+        self.entries.update(|e| e.push(entry.clone()));
+        self.live.set(None);
+        self.set_status(Status::Idle);
+        self.announcement.set(announce(&entry));
+        self.emit("chat-message", &entry);
+        if let Some(error) = &entry.error {
+            self.emit("chat-error", error);
+        }
+    }
+
+    /// One request for the reply `id`. Returns the reply entry, and the error when it is
+    /// worth retrying automatically (retryable, and nothing of the reply arrived yet).
+    async fn attempt(&self, id: &str) -> (Entry, Option<ChatError>) {
         let settings = self.settings.get_untracked();
+        let failed = |e: ChatError| {
+            let mut entry = Entry::from_reply(id, &Reply::default());
+            entry.error = Some(e);
+            (entry, None)
+        };
         let request = match settings.chat_request(&self.base_url(), &self.entries.get_untracked()) {
             Ok(r) => r,
-            Err(e) => {
-                self.finish_with_error(e);
-                return;
-            }
+            Err(e) => return failed(e),
         };
         let abort = match Abort::new() {
             Ok(a) => Rc::new(a),
-            Err(e) => {
-                self.finish_with_error(e);
-                return;
-            }
+            Err(e) => return failed(e),
         };
         *self.inner.inflight.borrow_mut() = Some(abort.clone());
         let live = LiveReply {
-            id: self.new_id(),
+            id: id.to_owned(),
             content: ArcRwSignal::new(String::new()),
             reasoning: ArcRwSignal::new(String::new()),
             started: ArcRwSignal::new(false),
@@ -220,7 +327,10 @@ impl ChatController {
 
         let stopped = abort.reason() == Some(AbortReason::User);
         let reply = whole.unwrap_or_else(|| acc.into_reply());
-        let mut entry = Entry::from_reply(live.id.clone(), &reply);
+        let nothing_arrived =
+            reply.content.is_empty() && reply.reasoning.is_empty() && reply.tool_calls.is_empty();
+        let mut entry = Entry::from_reply(id, &reply);
+        let mut retry = None;
         match outcome {
             Outcome::Complete => {}
             Outcome::Interrupted => {
@@ -231,15 +341,35 @@ impl ChatController {
             Outcome::Failed(e) if e.kind == ErrorKind::Aborted || stopped => {
                 entry.stopped = true;
             }
-            Outcome::Failed(e) => entry.error = Some(e),
+            Outcome::Failed(e) => {
+                if e.retryable && nothing_arrived {
+                    retry = Some(e.clone());
+                }
+                entry.error = Some(e);
+            }
         }
-        self.entries.update(|e| e.push(entry.clone()));
-        self.live.set(None);
-        self.set_status(Status::Idle);
-        self.announcement.set(announce(&entry));
-        self.emit("chat-message", &entry);
-        if let Some(error) = &entry.error {
-            self.emit("chat-error", error);
+        (entry, retry)
+    }
+
+    /// Shows a countdown before an automatic retry. Returns false when the user cancelled.
+    async fn wait_before_retry(&self, wait_ms: u64, error: &ChatError) -> bool {
+        self.set_status(Status::Waiting);
+        let deadline = js_sys::Date::now() + wait_ms as f64;
+        loop {
+            if self.inner.wait_cancelled.get() {
+                self.retry_wait.set(None);
+                return false;
+            }
+            let left = deadline - js_sys::Date::now();
+            if left <= 0.0 {
+                self.retry_wait.set(None);
+                return true;
+            }
+            self.retry_wait.set(Some(RetryWait {
+                seconds_left: (left / 1000.0).ceil() as u32,
+                reason: error.message.clone(),
+            }));
+            gloo_timers::future::TimeoutFuture::new(left.min(250.0) as u32).await;
         }
     }
 
@@ -414,14 +544,6 @@ impl ChatController {
         if !reasoning.is_empty() {
             live.reasoning.update(|r| r.push_str(&reasoning));
         }
-    }
-
-    fn finish_with_error(&self, error: ChatError) {
-        let mut entry = Entry::from_reply(self.new_id(), &Default::default());
-        entry.error = Some(error.clone());
-        self.entries.update(|e| e.push(entry));
-        self.set_status(Status::Idle);
-        self.emit("chat-error", &error);
     }
 
     fn set_status(&self, status: Status) {

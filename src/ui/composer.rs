@@ -11,6 +11,7 @@ pub fn Composer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
     let status = controller.status.clone();
+    let retry_wait = controller.retry_wait.clone();
     let busy = {
         let status = status.clone();
         move || status.get() != Status::Idle
@@ -64,5 +65,10 @@ pub fn Composer() -> impl IntoView {
             </Show>
         </form>
         {move || notice.get().map(|n| view! { <p class="fc-notice" role="alert">{n}</p> })}
+        {move || retry_wait.get().map(|w| view! {
+            <p class="fc-notice" role="status" data-retry=w.seconds_left>
+                {format!("{} Retrying in {} s — press Stop to cancel.", w.reason, w.seconds_left)}
+            </p>
+        })}
     }
 }

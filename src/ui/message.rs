@@ -6,14 +6,14 @@ use std::rc::Rc;
 
 use chat_core::error::ChatError;
 use chat_core::transcript::Entry;
-use chat_core::types::Role;
+use chat_core::types::{FinishReason, Role};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::markdown::{render_blocks, StreamingRenderer};
 use super::Follow;
-use crate::session::LiveReply;
+use crate::session::{ChatController, LiveReply};
 
 #[component]
 pub fn Message(entry: Entry) -> impl IntoView {
@@ -41,17 +41,153 @@ pub fn Message(entry: Entry) -> impl IntoView {
             }
         });
     }
-    let plain = (role != Role::Assistant).then(|| text.clone());
     let reasoning = entry.reasoning.clone().filter(|r| !r.is_empty());
     let stopped = entry.stopped;
     let error = entry.error.clone();
+    let cut_off = entry.finish_reason == Some(FinishReason::Length);
+    let filtered = entry.finish_reason == Some(FinishReason::ContentFilter);
+    let editing = RwSignal::new(false);
+    let id = entry.id.clone();
+    let user_body = (role != Role::Assistant).then(|| {
+        let text = text.clone();
+        view! {
+            <Show when=move || !editing.get() fallback={
+                let id = id.clone();
+                let text = text.clone();
+                move || view! { <EditBox id=id.clone() text=text.clone() editing/> }
+            }>
+                <div class="fc-body">{text.clone()}</div>
+            </Show>
+        }
+    });
+    let assistant_body =
+        (role == Role::Assistant).then(|| view! { <div class="fc-body" node_ref=body></div> });
+    let actions = match role {
+        Role::Assistant => {
+            Some(view! { <AssistantActions entry=entry.clone() text=text.clone()/> }.into_any())
+        }
+        Role::User => Some(
+            view! {
+                <div class="fc-actions">
+                    <button type="button" on:click=move |_| editing.set(true)
+                        aria-label="Edit this message and send it again">"Edit"</button>
+                </div>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    };
     view! {
         <article class="fc-message" part=part data-role=role_name data-state=state data-id=entry.id.clone()>
             {reasoning.map(|r| view! { <Reasoning text=r/> })}
-            <div class="fc-body" node_ref=body>{plain}</div>
+            {assistant_body}
+            {user_body}
             {stopped.then(|| view! { <p class="fc-mark">"Stopped — the reply above is partial."</p> })}
+            {cut_off.then(|| view! { <ContinueNotice/> })}
+            {filtered.then(|| view! {
+                <div class="fc-error" part="error" role="alert" data-kind="content_filter">
+                    <p><strong>"Blocked by the content filter"</strong></p>
+                    <p>"The reply was cut off because the content filter flagged it. The text above is partial."</p>
+                </div>
+            })}
             {error.map(|e| view! { <ErrorNotice error=e/> })}
+            {actions}
         </article>
+    }
+}
+
+/// The inline editor of a user message: Save & resend replaces the turns after it.
+#[component]
+fn EditBox(id: String, text: String, editing: RwSignal<bool>) -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let draft = RwSignal::new(text);
+    let problem = RwSignal::new(None::<String>);
+    let save = move |_| match controller.edit_and_resend(&id, draft.get_untracked()) {
+        Ok(()) => editing.set(false),
+        Err(e) => problem.set(Some(e.message)),
+    };
+    view! {
+        <div class="fc-edit">
+            <textarea aria-label="Edit message" prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+            {move || problem.get().map(|p| view! { <p class="fc-notice" role="alert">{p}</p> })}
+            <div class="fc-actions">
+                <button type="button" on:click=save>"Save & resend"</button>
+                <button type="button" on:click=move |_| editing.set(false)>"Cancel"</button>
+            </div>
+        </div>
+    }
+}
+
+/// "Cut off at the token limit", with Continue.
+#[component]
+fn ContinueNotice() -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let go = move |_| {
+        let _ = controller.send_text("Continue exactly where you stopped.".to_owned());
+    };
+    view! {
+        <div class="fc-notice" role="note">
+            "Cut off at the token limit. "
+            <button type="button" on:click=go>"Continue"</button>
+        </div>
+    }
+}
+
+/// Copy, Regenerate (or Retry after an error) and Details of a reply.
+#[component]
+fn AssistantActions(entry: Entry, text: String) -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let copied = RwSignal::new(false);
+    let id = entry.id.clone();
+    let again_label = if entry.error.is_some() {
+        "Retry"
+    } else {
+        "Regenerate"
+    };
+    let again = move |_| {
+        let _ = controller.regenerate(&id);
+    };
+    let copy = move |_| {
+        super::write_clipboard(&text);
+        copied.set(true);
+    };
+    let usage = entry.usage.as_ref().map(|u| {
+        let n = |k: &str| {
+            u.get(k)
+                .and_then(|v| v.as_u64())
+                .map_or("?".to_owned(), |v| v.to_string())
+        };
+        format!(
+            "{} prompt + {} completion = {} tokens",
+            n("prompt_tokens"),
+            n("completion_tokens"),
+            n("total_tokens")
+        )
+    });
+    let details = [
+        entry.model.clone().map(|m| format!("Model: {m}")),
+        usage.map(|u| format!("Usage: {u}")),
+        entry
+            .finish_reason
+            .as_ref()
+            .map(|f| format!("Finish reason: {}", f.as_str())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>();
+    let has_details = !details.is_empty();
+    view! {
+        <div class="fc-actions">
+            <button type="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+            <button type="button" on:click=again>{again_label}</button>
+        </div>
+        {has_details.then(|| view! {
+            <details class="fc-meta">
+                <summary>"Details"</summary>
+                <ul>{details.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
+            </details>
+        })}
     }
 }
 
@@ -150,7 +286,7 @@ pub fn LiveMessage(reply: LiveReply) -> impl IntoView {
     let started = reply.started.clone();
     view! {
         <article class="fc-message" part="message message-assistant" data-role="assistant"
-            data-state="streaming" aria-busy="true">
+            data-state="streaming" aria-busy="true" data-id=reply.id.clone()>
             {move || {
                 let r = reasoning.get();
                 (!r.is_empty()).then(|| view! { <Reasoning text=r/> })

@@ -171,9 +171,9 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
     };
     let d = draft;
     view! {
-        <form class="fc-settings" part="settings" on:submit=apply aria-label="Settings">
+        <form class="fc-settings" part="settings-panel" novalidate on:submit=apply aria-label="Settings">
             <label>"Endpoint"
-                <input type="url" placeholder="https://<resource>.services.ai.azure.com/models"
+                <input type="text" inputmode="url" spellcheck="false" placeholder="https://<resource>.services.ai.azure.com/models"
                     prop:value=move || d.endpoint.get()
                     on:input=move |ev| d.endpoint.set(event_target_value(&ev))/>
             </label>
