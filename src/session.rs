@@ -145,7 +145,7 @@ impl ChatController {
     /// Asks the endpoint which model it serves (`/info`, or `/models` in the openai style).
     pub fn load_model_info(&self) {
         let this = self.clone();
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             let result = this.fetch_model_info().await;
             this.model_info.set(Some(result));
         });
@@ -259,7 +259,7 @@ impl ChatController {
 
     fn start_turn(&self) {
         let this = self.clone();
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             this.run_turn().await;
         });
     }
@@ -619,4 +619,113 @@ pub fn error_to_js(error: &ChatError) -> JsValue {
         let _ = js_sys::Object::assign(js.unchecked_ref(), fields);
     }
     js.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn controller() -> ChatController {
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .expect("a document");
+        let host: HtmlElement = doc.create_element("div").expect("a div").unchecked_into();
+        ChatController::new(host)
+    }
+
+    fn entry(id: &str, message: Message) -> Entry {
+        Entry::new(id, message)
+    }
+
+    #[wasm_bindgen_test]
+    fn sending_without_an_endpoint_is_refused_and_adds_nothing() {
+        let c = controller();
+        let e = c.send_text("hello".to_owned()).expect_err("no endpoint");
+        assert_eq!(e.kind, ErrorKind::InvalidInput);
+        assert!(c.entries.get_untracked().is_empty());
+        assert!(!c.busy());
+    }
+
+    #[wasm_bindgen_test]
+    fn an_empty_message_is_refused() {
+        let c = controller();
+        c.set_attribute("endpoint", Some("/models".to_owned()));
+        let e = c.send_text("   ".to_owned()).expect_err("empty");
+        assert_eq!(e.param.as_deref(), Some("text"));
+        assert!(c.entries.get_untracked().is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_second_send_while_busy_is_refused_without_touching_the_transcript() {
+        let c = controller();
+        c.set_attribute("endpoint", Some("http://127.0.0.1:9/models".to_owned()));
+        c.status.set(Status::Streaming);
+        let e = c.send_text("again".to_owned()).expect_err("busy");
+        assert_eq!(e.kind, ErrorKind::InvalidInput);
+        assert!(c.entries.get_untracked().is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn edit_and_resend_replaces_the_message_and_drops_the_turns_after_it() {
+        let c = controller();
+        c.set_attribute("endpoint", Some("http://127.0.0.1:9/models".to_owned()));
+        c.entries.set(vec![
+            entry("u1", Message::user("first")),
+            entry("a1", Message::assistant("one")),
+            entry("u2", Message::user("second")),
+            entry("a2", Message::assistant("two")),
+        ]);
+        c.edit_and_resend("u2", "second, edited".to_owned())
+            .expect("edit accepted");
+        let entries = c.entries.get_untracked();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[0].id, "u1");
+        assert_eq!(entries[1].id, "a1");
+        assert_eq!(entries[2].message.content().text(), "second, edited");
+        c.stop();
+    }
+
+    #[wasm_bindgen_test]
+    fn regenerate_keeps_the_users_message_once() {
+        let c = controller();
+        c.set_attribute("endpoint", Some("http://127.0.0.1:9/models".to_owned()));
+        c.entries.set(vec![
+            entry("u1", Message::user("hi")),
+            entry("a1", Message::assistant("hello")),
+        ]);
+        c.regenerate("a1").expect("regenerate accepted");
+        let entries = c.entries.get_untracked();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].id, "u1");
+        assert!(c.regenerate("nope").is_err() || c.busy());
+        c.stop();
+    }
+
+    #[wasm_bindgen_test]
+    fn automatic_retry_backs_off_exponentially() {
+        assert_eq!(backoff_ms(0), 1_000);
+        assert_eq!(backoff_ms(1), 2_000);
+        assert_eq!(backoff_ms(2), 4_000);
+    }
+
+    #[wasm_bindgen_test]
+    fn messages_round_trip_through_the_js_property() {
+        let c = controller();
+        let value = js_sys::JSON::parse(
+            r#"[{"id":"u1","role":"user","content":"hi"},{"id":"a1","role":"assistant","content":"yo","finish_reason":"stop","stopped":true}]"#,
+        )
+        .expect("json");
+        c.set_messages_js(value).expect("valid messages");
+        let back = js_sys::JSON::stringify(&c.messages_js())
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        assert_eq!(
+            back,
+            r#"[{"id":"u1","role":"user","content":"hi"},{"id":"a1","role":"assistant","content":"yo","finish_reason":"stop","stopped":true}]"#
+        );
+        let bad = js_sys::JSON::parse(r#"[{"role":"wizard"}]"#).expect("json");
+        assert!(c.set_messages_js(bad).is_err());
+    }
 }

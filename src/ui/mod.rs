@@ -26,7 +26,7 @@ pub fn App(controller: ChatController) -> impl IntoView {
     let theme = move || settings.with(|s| s.theme.as_str());
     let announcement = controller.announcement.clone();
     view! {
-        <div class="fc-app" data-theme=theme style="display:contents">
+        <div class="fc-app" data-theme=theme>
             <Header/>
             <MessageList/>
             <Composer/>
