@@ -72,3 +72,19 @@ test("the Send button sends too, and becomes Stop while the reply streams", asyn
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("an unpaced server's long reply still paints progressively", async () => {
+  const fast = await startServer({ delayMs: 0 });
+  try {
+    const { page, context } = await openPage(browser, `${fast.url}/`);
+    const chat = parts(page);
+    await chat.input.fill("long 4000");
+    const growth = recordGrowth(page);
+    await chat.input.press("Enter");
+    const lengths = await growth;
+    assert.ok(lengths.length >= 3, `expected partial paints, saw ${JSON.stringify(lengths)}`);
+    await context.close();
+  } finally {
+    await fast.stop();
+  }
+});

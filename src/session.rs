@@ -457,6 +457,7 @@ impl ChatController {
         live.started.set(true);
         self.set_status(Status::Streaming);
         let mut decoder = Decoder::new();
+        let mut last_yield = now_ms();
         let mut body = head.chunks();
         let silence_ms = settings.stream_timeout_ms;
         loop {
@@ -479,6 +480,13 @@ impl ChatController {
                 if let Some(end) = self.apply(live, acc.push(&event)) {
                     return end;
                 }
+            }
+            // A fast server fills the stream's queue faster than we read it, and reads
+            // of queued data resolve as microtasks: without yielding now and then, the
+            // browser would not paint until the whole reply had arrived.
+            if now_ms() - last_yield > YIELD_EVERY_MS {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                last_yield = now_ms();
             }
         }
         for event in decoder.finish() {
@@ -588,6 +596,15 @@ impl ChatController {
             Err(e) => js_sys::Promise::reject(&error_to_js(&e)),
         }
     }
+}
+
+/// Longest stretch of stream reading before the browser gets a chance to paint.
+const YIELD_EVERY_MS: f64 = 12.0;
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 fn silence_error(ms: u32) -> ChatError {
