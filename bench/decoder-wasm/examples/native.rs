@@ -1,0 +1,34 @@
+//! Native throughput of the same decode + accumulate path: `cargo run --release --example
+//! native -- <stream.sse> [iterations]` prints MB/s (median of the iterations).
+
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(path) = args.next() else {
+        eprintln!("usage: native <stream.sse> [iterations]");
+        std::process::exit(2);
+    };
+    let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(15);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("cannot read {path}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut times = Vec::with_capacity(iterations);
+    let mut content = 0;
+    for _ in 0..iterations.max(1) {
+        let start = Instant::now();
+        content = decoder_wasm::decode(&bytes);
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let mb_per_s = bytes.len() as f64 / 1e6 / (median / 1000.0);
+    println!(
+        "{{\"bytes\":{},\"content_bytes\":{content},\"median_ms\":{median:.3},\"mb_per_s\":{mb_per_s:.1}}}",
+        bytes.len()
+    );
+}
