@@ -54,8 +54,10 @@ export function makeSite(dist) {
   cpSync(join(ROOT, "node_modules/deep-chat/dist/deepChat.bundle.js"), join(b, "peer/deepChat.bundle.js"));
   cpSync(join(ROOT, "node_modules/eventsource-parser/dist"), join(b, "eventsource-parser"), { recursive: true });
   cpSync(join(BENCH, "decoder.html"), join(b, "decoder.html"));
-  const pkg = join(BENCH, "decoder-wasm/pkg");
-  if (existsSync(pkg)) cpSync(pkg, join(b, "decoder-pkg"), { recursive: true });
+  for (const pkg of ["pkg", "pkg-o3"]) {
+    const dir = join(BENCH, "decoder-wasm", pkg);
+    if (existsSync(dir)) cpSync(dir, join(b, `decoder-${pkg}`), { recursive: true });
+  }
   return { dir: site, remove: () => rmSync(site, { recursive: true, force: true }) };
 }
 

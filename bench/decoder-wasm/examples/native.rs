@@ -17,18 +17,24 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let mut times = Vec::with_capacity(iterations);
-    let mut content = 0;
+    let (median, content) = median_ms(iterations, || decoder_wasm::decode(&bytes));
+    let (framing, _) = median_ms(iterations, || decoder_wasm::frame_only(&bytes));
+    let mb_per_s = bytes.len() as f64 / 1e6 / (median / 1000.0);
+    println!(
+        "{{\"bytes\":{},\"content_bytes\":{content},\"median_ms\":{median:.3},\"framing_ms\":{framing:.3},\"mb_per_s\":{mb_per_s:.1}}}",
+        bytes.len()
+    );
+}
+
+/// Median wall time of `iterations` calls of `f` (at least one), and its last result.
+fn median_ms(iterations: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+    let mut times = Vec::with_capacity(iterations.max(1));
+    let mut result = 0;
     for _ in 0..iterations.max(1) {
         let start = Instant::now();
-        content = decoder_wasm::decode(&bytes);
+        result = f();
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let mb_per_s = bytes.len() as f64 / 1e6 / (median / 1000.0);
-    println!(
-        "{{\"bytes\":{},\"content_bytes\":{content},\"median_ms\":{median:.3},\"mb_per_s\":{mb_per_s:.1}}}",
-        bytes.len()
-    );
+    (times[times.len() / 2], result)
 }

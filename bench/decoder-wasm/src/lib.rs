@@ -15,6 +15,18 @@ pub fn decode(bytes: &[u8]) -> usize {
     decode_chunked(bytes, CHUNK_BYTES)
 }
 
+/// SSE framing only (no JSON, no accumulation): the number of events in `bytes`, fed in
+/// [`CHUNK_BYTES`] pieces. Splits the cost of [`decode`] between framing and the rest.
+#[wasm_bindgen]
+pub fn frame_only(bytes: &[u8]) -> usize {
+    let mut decoder = Decoder::new();
+    let mut events = 0;
+    for piece in bytes.chunks(CHUNK_BYTES) {
+        events += decoder.feed(piece).len();
+    }
+    events + decoder.finish().len()
+}
+
 /// [`decode`] with a chosen piece size (0 is taken as 1).
 pub fn decode_chunked(bytes: &[u8], chunk_bytes: usize) -> usize {
     let mut decoder = Decoder::new();
@@ -59,6 +71,11 @@ mod tests {
         for size in [0, 1, 2, 3, 7, 64] {
             assert_eq!(decode_chunked(&bytes, size), whole, "piece size {size}");
         }
+    }
+
+    #[test]
+    fn framing_counts_every_event_including_done() {
+        assert_eq!(frame_only(&stream(&["a", "b", "c"])), 4);
     }
 
     #[test]
