@@ -4,8 +4,8 @@
 // the longest gap between frames, JS heap and DOM nodes after. `--history` adds the
 // long-conversation case: 200 finished messages on screen, then a 2,000-token reply.
 //
-//   node bench/stream-render.mjs [--runs 3] [--only ours|deep-chat] [--tokens 2000,20000]
-//        [--history] [--timeout 180] [--profile] [--dist DIR] [--dev-server PATH]
+//   node bench/stream-render.mjs [--runs 3] [--only ours|deep-chat] [--tokens 2000,20000|none]
+//        [--history] [--timeout 180] [--profile] [--name RESULT] [--dist DIR] [--dev-server PATH]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -15,7 +15,7 @@ import {
 
 const RUNS = Number(option("runs", "BENCH_RUNS", "3"));
 const TIMEOUT_S = Number(option("timeout", "BENCH_TIMEOUT", "180"));
-const TOKENS = option("tokens", null, "2000,20000").split(",").map(Number);
+const TOKENS = option("tokens", null, "2000,20000").split(",").filter((t) => /^\d+$/.test(t)).map(Number);
 const ONLY = option("only", null, null);
 const PROFILE = flag("profile");
 const HISTORY_MESSAGES = 200;
@@ -226,8 +226,16 @@ async function main() {
     ["max_frame_gap_ms", "max frame gap ms"], ["heap_mb", "heap MB"], ["dom_nodes", "DOM nodes"],
     ["per_token_us", "µs/token"], ["x_of_2k", "× 2k"], ["note", "note"],
   ]);
+  if (PROFILE) {
+    for (const c of raw) {
+      const p = c.runs.find((r) => r.profile)?.profile;
+      if (!p) continue;
+      console.log(`\nCPU profile, ${c.who} ${c.tokens}${c.withHistory ? " +200 msgs" : ""} (top self time, send → done):`);
+      printTable(p, [["self_ms", "self ms"], ["share", "share"], ["fn", "function"]]);
+    }
+  }
   console.log("targets: 20k last byte→visible ≤ 1000 ms; no long task while streaming; 20k ≤ 12 × 2k; +200 msgs µs/token ≈ 1 × 2k");
-  const file = writeResult(flag("history") && TOKENS.length === 0 ? "history" : "stream-render", { runs_per_case: RUNS, timeout_s: TIMEOUT_S, rows, raw });
+  const file = writeResult(option("name", null, "stream-render"), { runs_per_case: RUNS, timeout_s: TIMEOUT_S, rows, raw });
   console.log(`results: ${file}`);
 }
 

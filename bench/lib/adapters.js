@@ -11,7 +11,8 @@ window.__adapters = {
     replies() {
       return this.root()?.querySelectorAll("[part~=message-assistant]") ?? [];
     },
-    text: (el) => (el.querySelector("[part~=content]") ?? el).textContent,
+    // The reply's rendered markdown only (not the "Waiting for the reply…" mark).
+    text: (el) => (el.querySelector(".fc-body") ?? el).textContent,
     streaming: (el) => el.getAttribute("data-state") === "streaming",
     send(text) {
       const host = document.querySelector("foundry-chat");
