@@ -18,6 +18,9 @@ const TIMEOUT_S = Number(option("timeout", "BENCH_TIMEOUT", "180"));
 const TOKENS = option("tokens", null, "2000,20000").split(",").filter((t) => /^\d+$/.test(t)).map(Number);
 const ONLY = option("only", null, null);
 const PROFILE = flag("profile");
+// One short exchange first (the "markdown" showcase), so that every case is measured with the
+// component's code already compiled and warm; --no-warmup measures the first message instead.
+const WARMUP = !flag("no-warmup");
 const HISTORY_MESSAGES = 200;
 const PROBE = readFileSync(join(BENCH, "lib/probe.js"), "utf8");
 const ADAPTERS = readFileSync(join(BENCH, "lib/adapters.js"), "utf8");
@@ -33,11 +36,11 @@ function sentinelOf(markdown) {
   return stripWs(last).slice(-40);
 }
 
-async function scriptedReply(origin, tokens) {
+async function scriptedReply(origin, prompt) {
   const res = await fetch(`${origin}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: "Bearer demo-key" },
-    body: JSON.stringify({ model: "demo", stream: false, messages: [{ role: "user", content: `long ${tokens}` }] }),
+    body: JSON.stringify({ model: "demo", stream: false, messages: [{ role: "user", content: prompt }] }),
   });
   if (!res.ok) throw new Error(`demo endpoint: HTTP ${res.status}`);
   return (await res.json()).choices[0].message.content;
@@ -69,6 +72,7 @@ async function measureInPage({ who, prompt, key, timeoutMs }) {
     let frames = 0;
     let probeMs = 0;
     let chars = 0;
+    const trace = []; // [ms since send, visible characters] at each frame where it changed
     const t0 = performance.now();
     let lastFrame = t0;
     const frame = () => {
@@ -80,13 +84,14 @@ async function measureInPage({ who, prompt, key, timeoutMs }) {
       const el = list.length > before ? list[list.length - 1] : null;
       if (el) {
         const text = strip(A.text(el));
+        if (text.length !== chars) trace.push([Math.round(now - t0), text.length]);
         chars = text.length;
         if (first === null && text.length > 0) first = now;
         if (first !== null && !A.streaming(el) && text.includes(key)) done = now;
       }
       probeMs += performance.now() - now;
       if (done !== null || now - t0 > timeoutMs) {
-        resolve({ t0, first, done, maxGap, frames, probeMs, chars, resources: B.resources.length });
+        resolve({ t0, first, done, maxGap, frames, probeMs, chars, trace, resources: B.resources.length });
         return;
       }
       requestAnimationFrame(frame);
@@ -96,7 +101,7 @@ async function measureInPage({ who, prompt, key, timeoutMs }) {
   });
 }
 
-async function oneRun({ origin, who, tokens, key, withHistory }) {
+async function oneRun({ origin, who, tokens, key, warmKey, withHistory }) {
   const browser = await launchBrowser();
   try {
     const context = await newContext(browser);
@@ -115,8 +120,15 @@ async function oneRun({ origin, who, tokens, key, withHistory }) {
       );
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     }
+    if (WARMUP) {
+      const w = await page.evaluate(measureInPage, { who, prompt: "markdown", key: warmKey, timeoutMs: 60000 });
+      if (w.done === null) throw new Error(`${who}: the warm-up reply did not complete`);
+    }
     const cdp = await context.newCDPSession(page);
     await cdp.send("Performance.enable");
+    const getMetrics = async () =>
+      Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+    const m0 = await getMetrics();
     if (PROFILE) {
       await cdp.send("Profiler.enable");
       await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
@@ -128,6 +140,8 @@ async function oneRun({ origin, who, tokens, key, withHistory }) {
     if (!r || r.done === null) {
       return { who, tokens, history: withHistory, finished: false, note: `did not finish within ${TIMEOUT_S} s` };
     }
+    const m1 = await getMetrics(); // main-thread time by kind, send → reply whole (+ a frame)
+    const spent = (k) => (m1[k] - m0[k]) * 1000;
     await sleep(300); // let the long-task and resource observers deliver
     const page2 = await page.evaluate((t0) => {
       const B = window.__bench;
@@ -137,7 +151,7 @@ async function oneRun({ origin, who, tokens, key, withHistory }) {
     let profile = null;
     if (PROFILE) profile = profileSummary((await cdp.send("Profiler.stop")).profile);
     await cdp.send("HeapProfiler.collectGarbage");
-    const metrics = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+    const metrics = await getMetrics();
     const during = page2.longtasks.filter((e) => e.start <= r.done);
     const lastByte = page2.res?.responseEnd ?? null;
     return {
@@ -155,9 +169,15 @@ async function oneRun({ origin, who, tokens, key, withHistory }) {
       max_frame_gap_ms: r.maxGap,
       frames: r.frames,
       probe_ms: r.probeMs,
+      task_ms: spent("TaskDuration"),
+      script_ms: spent("ScriptDuration"),
+      layout_ms: spent("LayoutDuration"),
+      style_ms: spent("RecalcStyleDuration"),
+      layouts: m1.LayoutCount - m0.LayoutCount,
       heap_mb: metrics.JSHeapUsedSize / 2 ** 20,
       dom_nodes: metrics.Nodes,
       visible_chars: r.chars,
+      trace: r.trace,
       response_bytes: page2.res?.bytes ?? null,
       profile,
     };
@@ -173,6 +193,7 @@ function summarize(runs) {
   const keys = [
     "first_token_ms", "total_ms", "last_byte_ms", "last_byte_to_visible_ms", "longtasks", "longest_task_ms",
     "longtask_total_ms", "max_frame_gap_ms", "heap_mb", "dom_nodes", "probe_ms",
+    "task_ms", "script_ms", "layout_ms", "style_ms", "layouts",
   ];
   const row = { who: base.who, tokens: base.tokens, history: base.history, runs: runs.length, finished: ok.length };
   for (const k of keys) row[k] = median(ok.map((r) => r[k]));
@@ -199,10 +220,11 @@ async function main() {
         rows.push({ who: "ours", tokens: c.tokens, history: c.withHistory, note: "not measured: no dist/ (pass --dist DIR)" });
         continue;
       }
-      const key = sentinelOf(await scriptedReply(server.origin, c.tokens));
+      const key = sentinelOf(await scriptedReply(server.origin, `long ${c.tokens}`));
+      const warmKey = sentinelOf(await scriptedReply(server.origin, "markdown"));
       const runs = [];
       for (let i = 0; i < RUNS; i++) {
-        const r = await oneRun({ origin: server.origin, key, ...c });
+        const r = await oneRun({ origin: server.origin, key, warmKey, ...c });
         runs.push(r);
         console.error(`${c.who} ${c.tokens}${c.withHistory ? " +history" : ""} run ${i + 1}: ${r.finished ? `${Math.round(r.total_ms)} ms` : r.note}`);
         if (!r.finished) break; // a run that times out is not repeated: it would only time out again
@@ -226,6 +248,11 @@ async function main() {
     ["max_frame_gap_ms", "max frame gap ms"], ["heap_mb", "heap MB"], ["dom_nodes", "DOM nodes"],
     ["per_token_us", "µs/token"], ["x_of_2k", "× 2k"], ["note", "note"],
   ]);
+  console.log("\nmain-thread time, send → reply whole (CDP Performance.getMetrics deltas, medians):");
+  printTable(rows.map((r) => ({ ...r, case: `${r.tokens}${r.history ? " +200 msgs" : ""}` })), [
+    ["who", "who"], ["case", "tokens"], ["task_ms", "tasks ms"], ["script_ms", "script ms"],
+    ["layout_ms", "layout ms"], ["style_ms", "style ms"], ["layouts", "layouts"],
+  ]);
   if (PROFILE) {
     for (const c of raw) {
       const p = c.runs.find((r) => r.profile)?.profile;
@@ -235,7 +262,7 @@ async function main() {
     }
   }
   console.log("targets: 20k last byte→visible ≤ 1000 ms; no long task while streaming; 20k ≤ 12 × 2k; +200 msgs µs/token ≈ 1 × 2k");
-  const file = writeResult(option("name", null, "stream-render"), { runs_per_case: RUNS, timeout_s: TIMEOUT_S, rows, raw });
+  const file = writeResult(option("name", null, "stream-render"), { runs_per_case: RUNS, timeout_s: TIMEOUT_S, warmup: WARMUP, rows, raw });
   console.log(`results: ${file}`);
 }
 

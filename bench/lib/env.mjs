@@ -64,7 +64,7 @@ export function makeSite(dist) {
 /** Starts the dev server on a free loopback port with no demo pacing. */
 export async function startDevServer(siteDir) {
   const bin = devServerBinary();
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", "0", "--dist", siteDir, "--demo-delay-ms", "0"], {
+  const child = spawn(bin, ["--host", "127.0.0.1", "--port", "0", "--dist", siteDir, "--demo-delay-ms", process.env.DEMO_DELAY ?? "0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
