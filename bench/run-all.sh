@@ -6,7 +6,7 @@
 # Each streaming case runs 3 times (median); a case that does not finish in 180 s is not repeated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ)"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1. bundle"
 node bench/bundle-size.mjs || echo "(no dist: bundle not measured)"
 echo "deep-chat (peer) bundle: $(gzip -9c node_modules/deep-chat/dist/deepChat.bundle.js | wc -c) bytes gzip -9"
@@ -19,3 +19,4 @@ bench/build-decoder.sh >/dev/null 2>&1 || bench/build-decoder.sh
 node bench/decoder.mjs "$@"
 echo "== 4. start-up"
 node bench/startup.mjs "$@"
+echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
