@@ -1,5 +1,6 @@
 //! Native throughput of the same decode + accumulate path: `cargo run --release --example
-//! native -- <stream.sse> [iterations]` prints MB/s (median of the iterations).
+//! native -- <stream.sse> [iterations]` prints MB/s (best of the iterations: on a shared
+//! machine noise only adds time).
 
 use std::time::Instant;
 
@@ -17,17 +18,17 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let (median, content) = median_ms(iterations, || decoder_wasm::decode(&bytes));
-    let (framing, _) = median_ms(iterations, || decoder_wasm::frame_only(&bytes));
-    let mb_per_s = bytes.len() as f64 / 1e6 / (median / 1000.0);
+    let (best, content) = best_ms(iterations, || decoder_wasm::decode(&bytes));
+    let (framing, _) = best_ms(iterations, || decoder_wasm::frame_only(&bytes));
+    let mb_per_s = bytes.len() as f64 / 1e6 / (best / 1000.0);
     println!(
-        "{{\"bytes\":{},\"content_bytes\":{content},\"median_ms\":{median:.3},\"framing_ms\":{framing:.3},\"mb_per_s\":{mb_per_s:.1}}}",
+        "{{\"bytes\":{},\"content_bytes\":{content},\"best_ms\":{best:.3},\"framing_ms\":{framing:.3},\"mb_per_s\":{mb_per_s:.1}}}",
         bytes.len()
     );
 }
 
-/// Median wall time of `iterations` calls of `f` (at least one), and its last result.
-fn median_ms(iterations: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
+/// Best wall time of `iterations` calls of `f` (at least one), and its last result.
+fn best_ms(iterations: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
     let mut times = Vec::with_capacity(iterations.max(1));
     let mut result = 0;
     for _ in 0..iterations.max(1) {
@@ -36,5 +37,5 @@ fn median_ms(iterations: usize, mut f: impl FnMut() -> usize) -> (f64, usize) {
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], result)
+    (times[0], result)
 }

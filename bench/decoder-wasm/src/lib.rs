@@ -66,7 +66,12 @@ mod tests {
 
     #[test]
     fn piece_size_does_not_change_the_result() {
-        let bytes = stream(&["# Title\n\n", "- a\n", "- b\n", "```rust\nfn main() {}\n```\n"]);
+        let bytes = stream(&[
+            "# Title\n\n",
+            "- a\n",
+            "- b\n",
+            "```rust\nfn main() {}\n```\n",
+        ]);
         let whole = decode_chunked(&bytes, bytes.len());
         for size in [0, 1, 2, 3, 7, 64] {
             assert_eq!(decode_chunked(&bytes, size), whole, "piece size {size}");
