@@ -78,11 +78,11 @@ test("an unpaced server's long reply still paints progressively", async () => {
   try {
     const { page, context } = await openPage(browser, `${fast.url}/`);
     const chat = parts(page);
-    await chat.input.fill("long 4000");
+    await chat.input.fill("long 20000");
     const growth = recordGrowth(page);
     await chat.input.press("Enter");
     const lengths = await growth;
-    assert.ok(lengths.length >= 3, `expected partial paints, saw ${JSON.stringify(lengths)}`);
+    assert.ok(lengths.length >= 2, `expected partial paints, saw ${JSON.stringify(lengths)}`);
     await context.close();
   } finally {
     await fast.stop();
