@@ -5,11 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use chat_core::error::{ChatError, ErrorKind};
+use chat_core::image::{Detail, ImageError, ImageOptions};
 use chat_core::request::ModelInfo;
 use chat_core::sse::Decoder;
 use chat_core::stream::{Outcome, Reply, StreamAccumulator, Update as StreamUpdate};
 use chat_core::transcript::Entry;
-use chat_core::types::Message;
+use chat_core::types::{Content, ImageDetail, ImageUrl, Message, Part};
 use futures_util::future::{select, Either};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -17,6 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 use crate::client::{self, Abort, AbortReason};
+use crate::images::ProcessedImage;
 use crate::settings::Settings;
 
 /// The reply being streamed: its own signals, so finished messages never re-render.
@@ -137,6 +139,14 @@ impl ChatController {
             .map_err(|e| e.message)
     }
 
+    /// Replaces the limits for attached images (the element's `imageOptions`); invalid
+    /// options are refused with the fields out of range named.
+    pub fn set_image_options(&self, options: ImageOptions) -> Result<(), ImageError> {
+        options.validate()?;
+        self.settings.update(|s| s.image_options = options);
+        Ok(())
+    }
+
     /// Replaces the settings (already validated by the panel).
     pub fn apply_settings(&self, settings: Settings) {
         self.settings.set(settings);
@@ -175,11 +185,44 @@ impl ChatController {
 
     /// Sends a user message and streams the reply. Refused while busy or when empty.
     pub fn send_text(&self, text: String) -> Result<(), ChatError> {
+        self.send_message(text, Vec::new())
+    }
+
+    /// Sends text with images (already processed) as one user message: a text part, then one
+    /// `image_url` part per image with the `detail` of the image options. Without images the
+    /// content is the plain text. Refused while busy or when there is nothing to send.
+    pub fn send_message(&self, text: String, images: Vec<ProcessedImage>) -> Result<(), ChatError> {
         self.ensure_idle()?;
-        if text.trim().is_empty() {
+        if text.trim().is_empty() && images.is_empty() {
             return Err(ChatError::invalid_input("text", "The message is empty."));
         }
-        let entry = Entry::new(self.new_id(), Message::user(text));
+        let message = if images.is_empty() {
+            Message::user(text)
+        } else {
+            let detail = self
+                .settings
+                .with_untracked(|s| s.image_options.detail)
+                .map(|d| match d {
+                    Detail::Auto => ImageDetail::Auto,
+                    Detail::Low => ImageDetail::Low,
+                    Detail::High => ImageDetail::High,
+                });
+            let text_part = (!text.trim().is_empty()).then_some(Part::Text { text });
+            let parts = text_part
+                .into_iter()
+                .chain(images.into_iter().map(|image| Part::ImageUrl {
+                    image_url: ImageUrl {
+                        url: image.data_url,
+                        detail,
+                    },
+                }))
+                .collect();
+            Message::User {
+                content: Content::Parts(parts),
+                name: None,
+            }
+        };
+        let entry = Entry::new(self.new_id(), message);
         let mut next = self.entries.get_untracked();
         next.push(entry.clone());
         // Refuse invalid settings before anything is added or sent.

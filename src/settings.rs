@@ -2,6 +2,7 @@
 //! request they produce for a transcript.
 
 use chat_core::error::ChatError;
+use chat_core::image::ImageOptions;
 use chat_core::request::{self, ApiStyle, Auth, ChatOptions, Endpoint, HttpRequest, Params};
 use chat_core::transcript::Entry;
 use serde_json::{Map, Value};
@@ -78,6 +79,8 @@ pub struct Settings {
     pub settings_hidden: bool,
     pub params: Params,
     pub extra_params: Map<String, Value>,
+    /// Limits for attached images (the element's `imageOptions`).
+    pub image_options: ImageOptions,
 }
 
 impl Default for Settings {
@@ -98,6 +101,7 @@ impl Default for Settings {
             settings_hidden: false,
             params: Params::default(),
             extra_params: Map::new(),
+            image_options: ImageOptions::default(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use chat_core::error::ChatError;
 use chat_core::transcript::Entry;
-use chat_core::types::{FinishReason, Role};
+use chat_core::types::{Content, FinishReason, Part, Role};
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -41,6 +41,7 @@ pub fn Message(entry: Entry) -> impl IntoView {
             }
         });
     }
+    let images = sent_images(entry.message.content());
     let reasoning = entry.reasoning.clone().filter(|r| !r.is_empty());
     let stopped = entry.stopped;
     let error = entry.error.clone();
@@ -82,6 +83,7 @@ pub fn Message(entry: Entry) -> impl IntoView {
             {reasoning.map(|r| view! { <Reasoning text=r/> })}
             {assistant_body}
             {user_body}
+            {images}
             {stopped.then(|| view! { <p class="fc-mark">"Stopped — the reply above is partial."</p> })}
             {cut_off.then(|| view! { <ContinueNotice/> })}
             {filtered.then(|| view! {
@@ -189,6 +191,34 @@ fn AssistantActions(entry: Entry, text: String) -> impl IntoView {
             </details>
         })}
     }
+}
+
+/// The images of a message, shown only when they are `data:` URLs (nothing is fetched from
+/// other hosts).
+fn sent_images(content: &Content) -> Option<impl IntoView> {
+    let Content::Parts(parts) = content else {
+        return None;
+    };
+    let urls: Vec<String> = parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::ImageUrl { image_url } if image_url.url.starts_with("data:image/") => {
+                Some(image_url.url.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let count = urls.len();
+    (count > 0).then(|| {
+        let images = urls
+            .into_iter()
+            .enumerate()
+            .map(|(i, url)| {
+                view! { <img src=url alt=format!("Attached image {} of {count}", i + 1)/> }
+            })
+            .collect_view();
+        view! { <div class="fc-images">{images}</div> }
+    })
 }
 
 #[component]

@@ -1,5 +1,6 @@
 //! The chat UI (Leptos components) rendered inside the element's shadow root.
 
+mod attach;
 mod composer;
 mod markdown;
 mod message;
@@ -25,8 +26,13 @@ pub fn App(controller: ChatController) -> impl IntoView {
     let settings = controller.settings.clone();
     let theme = move || settings.with(|s| s.theme.as_str());
     let announcement = controller.announcement.clone();
+    let attachments = attach::Attachments::provide();
+    let drop_target = controller.clone();
     view! {
-        <div class="fc-app" data-theme=theme>
+        <div class="fc-app" data-theme=theme
+            on:dragover=move |ev| attachments.drag_over(&ev)
+            on:dragleave=move |ev| attachments.drag_leave(&ev)
+            on:drop=move |ev| attachments.drop(&drop_target, &ev)>
             <Header/>
             <MessageList/>
             <Composer/>

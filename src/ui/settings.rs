@@ -1,6 +1,7 @@
 //! The settings panel: edits a draft of the settings and applies it only when the whole
 //! draft is valid (the reason is shown otherwise; nothing is sent with invalid settings).
 
+use chat_core::image::ImageOptions;
 use chat_core::request::{ApiStyle, Params, ResponseFormat, Stop};
 use leptos::prelude::*;
 
@@ -29,6 +30,8 @@ struct Draft {
     seed: RwSignal<String>,
     json_mode: RwSignal<bool>,
     extra_params: RwSignal<String>,
+    image_max_edge: RwSignal<String>,
+    image_max_kib: RwSignal<String>,
 }
 
 fn num_text(value: Option<impl ToString>) -> String {
@@ -70,11 +73,29 @@ impl Draft {
             p.response_format,
             Some(ResponseFormat::JsonObject)
         ));
+        self.image_max_edge
+            .set(s.image_options.max_edge.to_string());
+        self.image_max_kib
+            .set((s.image_options.max_bytes / 1024).to_string());
         self.extra_params.set(if s.extra_params.is_empty() {
             String::new()
         } else {
             serde_json::to_string_pretty(&s.extra_params).unwrap_or_default()
         });
+    }
+
+    /// The image limits this draft describes, checked.
+    fn image_options(&self, current: &ImageOptions) -> Result<ImageOptions, String> {
+        let mut options = current.clone();
+        if let Some(edge) = number("Image maximum edge", &self.image_max_edge.get_untracked())? {
+            options.max_edge = edge;
+        }
+        if let Some(kib) = number::<usize>("Image size limit", &self.image_max_kib.get_untracked())?
+        {
+            options.max_bytes = kib.saturating_mul(1024);
+        }
+        options.validate().map_err(|e| e.to_string())?;
+        Ok(options)
     }
 
     /// The settings this draft describes, or the first problem in plain words.
@@ -122,6 +143,7 @@ impl Draft {
                 .get_untracked()
                 .then_some(ResponseFormat::JsonObject),
         };
+        s.image_options = self.image_options(&current.image_options)?;
         let extra = self.extra_params.get_untracked();
         s.extra_params = if extra.trim().is_empty() {
             Default::default()
@@ -161,7 +183,12 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                 .and_then(|s| controller.validate_settings(&s).map(|()| s))
             {
                 Ok(settings) => {
+                    let image_options = settings.image_options.clone();
                     controller.apply_settings(settings);
+                    if let Err(e) = controller.set_image_options(image_options) {
+                        problem.set(Some(e.to_string()));
+                        return;
+                    }
                     problem.set(None);
                     on_close.run(());
                 }
@@ -262,6 +289,16 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                     <input type="checkbox" prop:checked=move || d.stream.get()
                         on:change=move |ev| d.stream.set(event_target_checked(&ev))/>
                     "Stream replies"
+                </label>
+            </div>
+            <div class="fc-row">
+                <label>"Image maximum edge (px)"
+                    <input inputmode="numeric" prop:value=move || d.image_max_edge.get()
+                        on:input=move |ev| d.image_max_edge.set(event_target_value(&ev))/>
+                </label>
+                <label>"Image size limit (KB)"
+                    <input inputmode="numeric" prop:value=move || d.image_max_kib.get()
+                        on:input=move |ev| d.image_max_kib.set(event_target_value(&ev))/>
                 </label>
             </div>
             <label>"Extra parameters (JSON object, sent with extra-parameters: pass-through)"
