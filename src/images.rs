@@ -305,3 +305,374 @@ pub async fn read_bytes(blob: &Blob) -> Result<Vec<u8>, JsValue> {
 async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// A `w`×`h` image drawn on a canvas: coloured bands, noise in `noisy` ones, and a
+    /// transparent corner when `alpha`.
+    async fn drawn(w: u32, h: u32, mime: &str, noisy: bool, alpha: bool) -> Blob {
+        let canvas = OffscreenCanvas::new(w, h).expect("canvas");
+        let ctx = canvas
+            .get_context("2d")
+            .expect("context")
+            .expect("2d")
+            .dyn_into::<web_sys::OffscreenCanvasRenderingContext2d>()
+            .expect("2d context");
+        if noisy {
+            let mut pixels = vec![255u8; (w * h * 4) as usize];
+            let mut seed = 0x2545_F491_u32;
+            for px in pixels.chunks_mut(4) {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                px[..3].copy_from_slice(&seed.to_le_bytes()[..3]);
+            }
+            let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+                wasm_bindgen::Clamped(&pixels),
+                w,
+                h,
+            )
+            .expect("image data");
+            ctx.put_image_data(&data, 0.0, 0.0).expect("put");
+        } else {
+            for (i, colour) in ["#c33", "#3c3", "#33c", "#cc3"].iter().enumerate() {
+                ctx.set_fill_style_str(colour);
+                let band = f64::from(w) / 4.0;
+                ctx.fill_rect(band * i as f64, 0.0, band, f64::from(h));
+            }
+        }
+        if alpha {
+            ctx.clear_rect(0.0, 0.0, f64::from(w) / 4.0, f64::from(h) / 4.0);
+        }
+        let options = ImageEncodeOptions::new();
+        options.set_type(mime);
+        let promise = canvas
+            .convert_to_blob_with_options(&options)
+            .expect("convert");
+        JsFuture::from(promise)
+            .await
+            .expect("blob")
+            .dyn_into()
+            .expect("a blob")
+    }
+
+    fn blob_of(bytes: &[u8]) -> Blob {
+        Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&Uint8Array::from(bytes)))
+            .expect("blob")
+    }
+
+    /// Inserts segments right after a JPEG's SOI marker.
+    fn with_segments(jpeg: &[u8], segments: &[(u8, &[u8])]) -> Vec<u8> {
+        let mut out = jpeg[..2].to_vec();
+        for (marker, payload) in segments {
+            out.extend_from_slice(&[0xFF, *marker]);
+            out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+            out.extend_from_slice(payload);
+        }
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    /// An EXIF block (big-endian) holding the orientation and a GPS-ish secret.
+    fn exif(orientation: u16) -> Vec<u8> {
+        let mut b = b"Exif\0\0MM\0\x2a\0\0\0\x08".to_vec();
+        b.extend_from_slice(&[0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+        b.extend_from_slice(&orientation.to_be_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        b.extend_from_slice(b"GPS 48.8584 N 2.2945 E");
+        b
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn sent_bytes(image: &ProcessedImage) -> Vec<u8> {
+        image::parse_data_url(&image.data_url)
+            .expect("a data URL")
+            .bytes
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_oversized_image_is_downscaled_to_the_max_edge_keeping_its_aspect_ratio() {
+        let blob = drawn(3000, 1500, "image/png", false, false).await;
+        let image = process(&blob, "wide.png", &ImageOptions::default())
+            .await
+            .expect("processed");
+        assert_eq!((image.width, image.height), (2048, 1024));
+        let bytes = sent_bytes(&image);
+        assert_eq!(image::dimensions(&bytes), Ok((2048, 1024)));
+        assert_eq!(image.bytes, bytes.len());
+        assert_eq!(
+            image::classify(&bytes).map(ImageType::mime),
+            Ok(image.mime.as_str())
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_small_jpeg_loses_its_metadata_without_being_re_encoded() {
+        let plain = read_bytes(&drawn(200, 100, "image/jpeg", false, false).await)
+            .await
+            .expect("bytes");
+        let tagged = with_segments(&plain, &[(0xE1, &exif(1)), (0xFE, b"secret comment")]);
+        let image = process(&blob_of(&tagged), "tagged.jpg", &ImageOptions::default())
+            .await
+            .expect("processed");
+        let sent = sent_bytes(&image);
+        assert!(!contains(&sent, b"GPS 48.8584"));
+        assert!(!contains(&sent, b"secret comment"));
+        assert_eq!(sent, plain, "the image data is copied untouched");
+        assert_eq!(
+            (image.width, image.height, image.mime.as_str()),
+            (200, 100, "image/jpeg")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_rotated_photo_is_redrawn_upright_since_its_orientation_tag_is_removed() {
+        let plain = read_bytes(&drawn(300, 100, "image/jpeg", false, false).await)
+            .await
+            .expect("bytes");
+        let rotated = with_segments(&plain, &[(0xE1, &exif(6))]);
+        let image = process(&blob_of(&rotated), "phone.jpg", &ImageOptions::default())
+            .await
+            .expect("processed");
+        let sent = sent_bytes(&image);
+        assert_eq!(image::dimensions(&sent), Ok((100, 300)));
+        assert!(!contains(&sent, b"GPS 48.8584"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_transparent_png_stays_png_when_downscaled() {
+        let blob = drawn(1000, 500, "image/png", false, true).await;
+        let options = ImageOptions {
+            max_edge: 400,
+            ..ImageOptions::default()
+        };
+        let image = process(&blob, "logo.png", &options)
+            .await
+            .expect("processed");
+        assert_eq!(
+            (image.width, image.height, image.mime.as_str()),
+            (400, 200, "image/png")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_image_over_the_byte_budget_is_shrunk_until_it_fits() {
+        let blob = drawn(900, 600, "image/png", true, false).await;
+        let options = ImageOptions {
+            max_bytes: 64 * 1024,
+            ..ImageOptions::default()
+        };
+        let image = process(&blob, "noise.png", &options)
+            .await
+            .expect("processed");
+        assert!(image.bytes <= options.max_bytes, "{} bytes", image.bytes);
+        let ratio = f64::from(image.width) / f64::from(image.height);
+        assert!(
+            (ratio - 1.5).abs() < 0.02,
+            "{}×{}",
+            image.width,
+            image.height
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_pdf_renamed_png_is_refused_naming_the_file() {
+        let blob = blob_of(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n");
+        let refusal = process(&blob, "scan.png", &ImageOptions::default())
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            refusal.to_string(),
+            "scan.png: This file is a PDF, not an image."
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_corrupt_png_is_refused_as_damaged() {
+        let mut bytes = read_bytes(&drawn(64, 64, "image/png", true, false).await)
+            .await
+            .expect("bytes");
+        bytes.truncate(bytes.len() / 2);
+        let refusal = process(&blob_of(&bytes), "broken.png", &ImageOptions::default())
+            .await
+            .expect_err("refused");
+        assert!(refusal.reason.contains("damaged"), "{refusal}");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_heic_photo_is_refused_with_what_to_do() {
+        let blob = blob_of(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0");
+        let refusal = process(&blob, "IMG_0001.HEIC", &ImageOptions::default())
+            .await
+            .expect_err("refused");
+        assert!(refusal
+            .reason
+            .starts_with("HEIC/HEIF images are not supported"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_file_over_the_hard_limit_is_refused_with_its_size_and_the_limit() {
+        let blob = drawn(300, 300, "image/png", true, false).await;
+        let options = ImageOptions {
+            max_bytes: 16 * 1024,
+            hard_limit_bytes: 32 * 1024,
+            ..ImageOptions::default()
+        };
+        let refusal = process(&blob, "big.png", &options)
+            .await
+            .expect_err("refused");
+        assert!(refusal.reason.contains("the limit is 32.0 KB"), "{refusal}");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_exif_orientation_is_read_from_either_byte_order() {
+        let soi = [0xFF, 0xD8, 0xFF, 0xDA, 0, 2];
+        let big = with_segments(&soi, &[(0xE1, &exif(8))]);
+        assert_eq!(jpeg_orientation(&big), 8);
+        let little = with_segments(
+            &soi,
+            &[(
+                0xE1,
+                b"Exif\0\0II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x03\0\0\0",
+            )],
+        );
+        assert_eq!(jpeg_orientation(&little), 3);
+        assert_eq!(jpeg_orientation(&soi), 1);
+        assert_eq!(jpeg_orientation(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF]), 1);
+    }
+
+    /// A photo-like `w`×`h` JPEG: smooth gradients with a little noise (a few MB at 12 MP).
+    async fn photo(w: u32, h: u32) -> Blob {
+        let canvas = OffscreenCanvas::new(w, h).expect("canvas");
+        let ctx = canvas
+            .get_context("2d")
+            .expect("context")
+            .expect("2d")
+            .dyn_into::<web_sys::OffscreenCanvasRenderingContext2d>()
+            .expect("2d context");
+        let mut pixels = vec![255u8; (w * h * 4) as usize];
+        let mut seed = 0x9E37_79B9_u32;
+        for (i, px) in pixels.chunks_mut(4).enumerate() {
+            let (x, y) = (i as u32 % w, i as u32 / w);
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let noise = (seed & 15) as u8;
+            px[0] = ((x * 200 / w) as u8).wrapping_add(noise);
+            px[1] = ((y * 200 / h) as u8).wrapping_add(noise);
+            px[2] = (((x + y) * 100 / (w + h)) as u8).wrapping_add(noise);
+        }
+        let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&pixels),
+            w,
+            h,
+        )
+        .expect("image data");
+        ctx.put_image_data(&data, 0.0, 0.0).expect("put");
+        let options = ImageEncodeOptions::new();
+        options.set_type("image/jpeg");
+        options.set_quality(0.92);
+        JsFuture::from(
+            canvas
+                .convert_to_blob_with_options(&options)
+                .expect("convert"),
+        )
+        .await
+        .expect("blob")
+        .dyn_into()
+        .expect("a blob")
+    }
+
+    fn now() -> f64 {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or(0.0, |p| p.now())
+    }
+
+    /// `FileReader.readAsDataURL` of `blob`, in ms.
+    async fn file_reader_ms(blob: &Blob) -> f64 {
+        let start = now();
+        let reader = web_sys::FileReader::new().expect("reader");
+        let done = js_sys::Promise::new(&mut |resolve, _| {
+            reader.set_onload(Some(&resolve));
+        });
+        reader.read_as_data_url(blob).expect("read");
+        JsFuture::from(done).await.expect("loaded");
+        let len = reader
+            .result()
+            .ok()
+            .and_then(|r| r.as_string())
+            .map_or(0, |s| s.len());
+        assert!(len > 0);
+        now() - start
+    }
+
+    /// The figures for BENCHMARKS.md (run with `--include-ignored` in a release build).
+    #[wasm_bindgen_test]
+    #[ignore]
+    async fn bench_a_12_megapixel_jpeg_and_base64_throughput() {
+        let blob = photo(4000, 3000).await;
+        let size = blob.size();
+        // The longest time the page could not react: the biggest gap between timer ticks.
+        let running = std::rc::Rc::new(std::cell::Cell::new(true));
+        let longest = std::rc::Rc::new(std::cell::Cell::new(0.0f64));
+        let (r, l) = (running.clone(), longest.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut last = now();
+            while r.get() {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                let t = now();
+                l.set(l.get().max(t - last));
+                last = t;
+            }
+        });
+        let mut totals = Vec::new();
+        for _ in 0..3 {
+            let start = now();
+            let image = process(&blob, "photo.jpg", &ImageOptions::default())
+                .await
+                .expect("processed");
+            totals.push(now() - start);
+            assert_eq!((image.width, image.height), (2048, 1536));
+        }
+        running.set(false);
+        gloo_timers::future::TimeoutFuture::new(5).await;
+        totals.sort_by(f64::total_cmp);
+        wasm_bindgen_test::console_log!(
+            "BENCH 12 MP JPEG ({:.1} MB) → 2048×1536: median {:.0} ms (runs {:?}); longest main-thread gap {:.0} ms",
+            size / 1e6,
+            totals[1],
+            totals,
+            longest.get()
+        );
+
+        let bytes = read_bytes(&blob).await.expect("bytes");
+        let mb = bytes.len() as f64 / 1e6;
+        let mut wasm = Vec::new();
+        let mut reader = Vec::new();
+        for _ in 0..5 {
+            let start = now();
+            let url = image::data_url("image/jpeg", &bytes);
+            let js = JsValue::from_str(&url);
+            wasm.push(now() - start);
+            assert!(js.as_string().is_some());
+            reader.push(file_reader_ms(&blob_of(&bytes)).await);
+        }
+        wasm.sort_by(f64::total_cmp);
+        reader.sort_by(f64::total_cmp);
+        wasm_bindgen_test::console_log!(
+            "BENCH base64 of {:.1} MB: wasm data_url (+ copy to a JS string) median {:.1} ms = {:.0} MB/s; FileReader.readAsDataURL median {:.1} ms = {:.0} MB/s",
+            mb,
+            wasm[2],
+            mb / wasm[2] * 1e3,
+            reader[2],
+            mb / reader[2] * 1e3
+        );
+    }
+}
