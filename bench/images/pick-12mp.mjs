@@ -1,0 +1,79 @@
+// End-to-end figure for a 12-megapixel JPEG in the release app (headless Chromium):
+// pick (a File given to the composer's file input) → read → check/strip → decode and
+// downscale (createImageBitmap) → encode (OffscreenCanvas) → data URL → thumbnail shown.
+// Also records the page's long tasks (> 50 ms) while that happens.
+// `node bench/images/pick-12mp.mjs` after scripts/build.sh (and `cargo build -p dev-server`).
+import { startServer, launchBrowser, openPage, parts } from "../../e2e/harness.mjs";
+
+const RUNS = 5;
+const server = await startServer({ delayMs: 5 });
+const browser = await launchBrowser();
+try {
+  const { page, context } = await openPage(browser, `${server.url}/`);
+  const chat = parts(page);
+  await page.locator("foundry-chat").waitFor();
+  const results = await page.evaluate(async (runs) => {
+    // A photo-like 4000×3000 JPEG: gradients with a little noise.
+    const canvas = new OffscreenCanvas(4000, 3000);
+    const ctx = canvas.getContext("2d");
+    const img = ctx.createImageData(4000, 3000);
+    let seed = 0x9e3779b9;
+    for (let i = 0, p = 0; p < img.data.length; i++, p += 4) {
+      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      const n = seed & 15, x = i % 4000, y = (i / 4000) | 0;
+      img.data[p] = ((x * 200) / 4000 + n) | 0;
+      img.data[p + 1] = ((y * 200) / 3000 + n) | 0;
+      img.data[p + 2] = (((x + y) * 100) / 7000 + n) | 0;
+      img.data[p + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 });
+    const file = new File([blob], "photo.jpg", { type: "image/jpeg" });
+    const root = document.querySelector("foundry-chat").shadowRoot;
+    const input = root.querySelector('input[type="file"]');
+    const longTasks = [];
+    new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: "longtask" });
+    const out = [];
+    for (let r = 0; r < runs; r++) {
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      const ready = new Promise((resolve) => {
+        const observer = new MutationObserver(() => {
+          const thumb = root.querySelector('[part~="attachment"][data-state="ready"] img');
+          if (thumb) { observer.disconnect(); resolve(thumb); }
+        });
+        observer.observe(root, { subtree: true, childList: true, attributes: true });
+      });
+      longTasks.length = 0;
+      const start = performance.now();
+      input.files = dt.files;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      const thumb = await ready;
+      const ms = performance.now() - start;
+      await new Promise((r) => setTimeout(r, 100));
+      out.push({ ms, sentBytes: Math.round(((thumb.src.length - 23) * 3) / 4), longTasks: [...longTasks] });
+      root.querySelector('[part~="attachment"] button').click();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The browser's own base64 on the same bytes, for comparison.
+    const fr = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      await new Promise((resolve) => { const f = new FileReader(); f.onload = resolve; f.readAsDataURL(blob); });
+      fr.push(performance.now() - t);
+    }
+    return { inputBytes: blob.size, out, fileReaderMs: fr };
+  }, RUNS);
+  const times = results.out.map((r) => r.ms).sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  const longest = Math.max(0, ...results.out.flatMap((r) => r.longTasks));
+  const fr = results.fileReaderMs.sort((a, b) => a - b)[Math.floor(RUNS / 2)];
+  console.log(`12 MP JPEG, ${(results.inputBytes / 1e6).toFixed(2)} MB → 2048×1536 JPEG ${(results.out[0].sentBytes / 1e6).toFixed(2)} MB`);
+  console.log(`pick → thumbnail: median ${median.toFixed(0)} ms (runs ${times.map((t) => t.toFixed(0)).join(", ")})`);
+  console.log(`longest main-thread task during processing: ${longest.toFixed(0)} ms`);
+  console.log(`FileReader.readAsDataURL of the ${(results.inputBytes / 1e6).toFixed(2)} MB input: median ${fr.toFixed(1)} ms = ${(results.inputBytes / 1e3 / fr).toFixed(0)} MB/s`);
+  await context.close();
+} finally {
+  await browser.close();
+  await server.stop();
+}
