@@ -194,3 +194,21 @@ test("the attach button, thumbnails and remove buttons are reachable by keyboard
   assert.equal(await chat.part("attachment").count(), 0);
   await context.close();
 });
+
+test("editing a message with an image resends the image too", async () => {
+  const { chat, picker, requests, context } = await chatPage();
+  await picker.setInputFiles({ name: "e.png", mimeType: "image/png", buffer: png(12, 7) });
+  await readyThumbnails(chat, 1);
+  assert.match(await sendAndRead(chat, "first"), /Image 1: 12×7 pixels/);
+  await chat.user.last().getByRole("button", { name: "Edit this message and send it again" }).click();
+  await chat.root.getByRole("textbox", { name: "Edit message" }).fill("second");
+  await chat.root.getByRole("button", { name: "Save & resend" }).click();
+  await chat.root.locator('[part~="message-assistant"]:not([data-state="streaming"])').last().waitFor();
+  await chat.root.locator(`[part~="message-user"]`, { hasText: "second" }).waitFor();
+  const done = chat.root.locator('[part~="message-assistant"]:not([data-state="streaming"])').last();
+  await done.filter({ hasText: "Image 1: 12×7 pixels" }).waitFor({ timeout: 20000 });
+  const content = JSON.parse(requests.at(-1).postData()).messages.at(-1).content;
+  assert.deepEqual(content[0], { type: "text", text: "second" });
+  assert.equal(content[1].type, "image_url");
+  await context.close();
+});

@@ -265,7 +265,26 @@ impl ChatController {
             ));
         };
         let mut next = entries[..pos].to_vec();
-        let edited = Entry::new(self.new_id(), Message::user(text));
+        // The images of the edited message are kept (already encoded: not processed again).
+        let images: Vec<Part> = match entries[pos].message.content() {
+            Content::Parts(parts) => parts
+                .iter()
+                .filter(|p| matches!(p, Part::ImageUrl { .. }))
+                .cloned()
+                .collect(),
+            Content::Text(_) => Vec::new(),
+        };
+        let message = if images.is_empty() {
+            Message::user(text)
+        } else {
+            Message::User {
+                content: Content::Parts(
+                    std::iter::once(Part::Text { text }).chain(images).collect(),
+                ),
+                name: None,
+            }
+        };
+        let edited = Entry::new(self.new_id(), message);
         next.push(edited.clone());
         self.settings
             .get_untracked()
