@@ -2,6 +2,7 @@
 
 mod client;
 mod element;
+mod persist;
 mod session;
 mod settings;
 mod ui;
