@@ -17,6 +17,7 @@ const ATTRIBUTES = [
 ];
 
 const PROPERTIES = [
+  ...ATTRIBUTES.map((a) => a.replace(/-([a-z])/g, (_, c) => c.toUpperCase())),
   "messages",
   "params",
   "toolChoice",
@@ -130,12 +131,29 @@ export function defineFoundryChat(tag, create) {
     }
 
     unregisterTool(name) {
-      this._core.unregisterTool(name);
+      return this._core.unregisterTool(String(name));
     }
 
     modelInfo() {
       return this._core.modelInfo();
     }
+  }
+
+  // Every attribute is also a property (`api-style` ↔ `apiStyle`) that reads and writes
+  // the attribute, so the two always agree; `null` removes the attribute.
+  for (const attribute of ATTRIBUTES) {
+    const property = attribute.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    Object.defineProperty(FoundryChat.prototype, property, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        return this.getAttribute(attribute);
+      },
+      set(value) {
+        if (value === null || value === undefined) this.removeAttribute(attribute);
+        else this.setAttribute(attribute, String(value));
+      },
+    });
   }
 
   customElements.define(tag, FoundryChat);

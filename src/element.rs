@@ -5,10 +5,19 @@
 use std::any::Any;
 use std::cell::RefCell;
 
+use chat_core::error::ChatError;
+use chat_core::image::ImageOptions;
+use chat_core::request::{Params, STANDARD_KEYS};
+use chat_core::tools::{ToolDefinition, ToolOptions};
+use chat_core::types::ToolChoice;
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
-use crate::session::ChatController;
+use crate::persist;
+use crate::session::{error_to_js, to_js, ChatController};
 use crate::ui;
 
 /// The tag name of the element.
@@ -53,6 +62,8 @@ pub struct ElementCore {
     host: HtmlElement,
     controller: ChatController,
     mounted: RefCell<Option<Box<dyn Any>>>,
+    /// The `persist` key whose stored state was last loaded.
+    restored: RefCell<Option<String>>,
 }
 
 #[wasm_bindgen]
@@ -63,6 +74,26 @@ impl ElementCore {
             host,
             controller,
             mounted: RefCell::new(None),
+            restored: RefCell::new(None),
+        }
+    }
+
+    /// Loads what is stored under the `persist` key, once per key.
+    fn restore(&self) {
+        let Some(key) = self
+            .controller
+            .settings
+            .with_untracked(|s| s.persist.clone())
+        else {
+            return;
+        };
+        if self.restored.borrow().as_deref() == Some(key.as_str()) {
+            return;
+        }
+        *self.restored.borrow_mut() = Some(key.clone());
+        self.controller.settings.update(persist::load_settings);
+        if let Some(entries) = persist::load_transcript(&key) {
+            self.controller.set_entries(entries);
         }
     }
 
@@ -86,9 +117,12 @@ impl ElementCore {
         let container: HtmlElement = document.create_element("div")?.unchecked_into();
         container.set_class_name("fc-root");
         root.append_child(&container)?;
+        self.restore();
         let controller = self.controller.clone();
-        let handle =
-            leptos::mount::mount_to(container, move || ui::App(ui::AppProps { controller }));
+        let handle = leptos::mount::mount_to(container, move || {
+            save_when_changed(&controller);
+            ui::App(ui::AppProps { controller })
+        });
         *self.mounted.borrow_mut() = Some(Box::new(handle));
         Ok(())
     }
@@ -101,6 +135,9 @@ impl ElementCore {
     #[wasm_bindgen(js_name = attributeChanged)]
     pub fn attribute_changed(&self, name: &str, value: Option<String>) {
         self.controller.set_attribute(name, value);
+        if name == "persist" && self.mounted.borrow().is_some() {
+            self.restore();
+        }
     }
 
     pub fn busy(&self) -> bool {
@@ -127,4 +164,271 @@ impl ElementCore {
     pub fn clear(&self) {
         self.controller.clear();
     }
+
+    pub fn params(&self) -> JsValue {
+        to_js(
+            &self
+                .controller
+                .settings
+                .with_untracked(|s| s.params.clone()),
+        )
+    }
+
+    #[wasm_bindgen(js_name = setParams)]
+    pub fn set_params(&self, value: JsValue) -> Result<(), JsValue> {
+        let params = parse_params(&value).map_err(|e| error_to_js(&e))?;
+        self.controller.settings.update(|s| s.params = params);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = toolChoice)]
+    pub fn tool_choice(&self) -> JsValue {
+        to_js(
+            &self
+                .controller
+                .settings
+                .with_untracked(|s| s.tool_choice.clone()),
+        )
+    }
+
+    #[wasm_bindgen(js_name = setToolChoice)]
+    pub fn set_tool_choice(&self, value: JsValue) -> Result<(), JsValue> {
+        let choice = if is_unset(&value) {
+            None
+        } else {
+            Some(from_js::<ToolChoice>("toolChoice", &value).map_err(|e| error_to_js(&e))?)
+        };
+        self.controller.settings.update(|s| s.tool_choice = choice);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = maxToolRounds)]
+    pub fn max_tool_rounds(&self) -> u32 {
+        self.controller
+            .settings
+            .with_untracked(|s| s.max_tool_rounds)
+    }
+
+    #[wasm_bindgen(js_name = setMaxToolRounds)]
+    pub fn set_max_tool_rounds(&self, value: JsValue) -> Result<(), JsValue> {
+        let rounds = parse_rounds(&value).map_err(|e| error_to_js(&e))?;
+        self.controller
+            .settings
+            .update(|s| s.max_tool_rounds = rounds);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = imageOptions)]
+    pub fn image_options(&self) -> JsValue {
+        to_js(
+            &self
+                .controller
+                .settings
+                .with_untracked(|s| s.image_options.clone()),
+        )
+    }
+
+    #[wasm_bindgen(js_name = setImageOptions)]
+    pub fn set_image_options(&self, value: JsValue) -> Result<(), JsValue> {
+        let options = parse_image_options(&value).map_err(|e| error_to_js(&e))?;
+        self.controller
+            .settings
+            .update(|s| s.image_options = options);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = extraParams)]
+    pub fn extra_params(&self) -> JsValue {
+        to_js(
+            &self
+                .controller
+                .settings
+                .with_untracked(|s| s.extra_params.clone()),
+        )
+    }
+
+    #[wasm_bindgen(js_name = setExtraParams)]
+    pub fn set_extra_params(&self, value: JsValue) -> Result<(), JsValue> {
+        let extra = parse_extra_params(&value).map_err(|e| error_to_js(&e))?;
+        self.controller.settings.update(|s| s.extra_params = extra);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = tokenProvider)]
+    pub fn token_provider(&self) -> JsValue {
+        self.controller
+            .token_provider()
+            .map_or(JsValue::NULL, JsValue::from)
+    }
+
+    #[wasm_bindgen(js_name = setTokenProvider)]
+    pub fn set_token_provider(&self, value: JsValue) -> Result<(), JsValue> {
+        let provider = if is_unset(&value) {
+            None
+        } else {
+            let function = value.dyn_into::<js_sys::Function>().map_err(|_| {
+                error_to_js(&ChatError::invalid_input(
+                    "tokenProvider",
+                    "tokenProvider must be a function returning a token or a Promise of one.",
+                ))
+            })?;
+            Some(function)
+        };
+        self.controller.set_token_provider(provider);
+        Ok(())
+    }
+
+    /// `registerTool({name, description, parameters}, handler, {approval, timeoutMs})`.
+    #[wasm_bindgen(js_name = registerTool)]
+    pub fn register_tool(
+        &self,
+        definition: JsValue,
+        handler: JsValue,
+        options: JsValue,
+    ) -> Result<(), JsValue> {
+        let definition =
+            from_js::<ToolDefinition>("definition", &definition).map_err(|e| error_to_js(&e))?;
+        let handler = handler.dyn_into::<js_sys::Function>().map_err(|_| {
+            error_to_js(&ChatError::invalid_input(
+                "handler",
+                format!(
+                    "The handler of tool `{}` must be a function.",
+                    definition.name
+                ),
+            ))
+        })?;
+        let options = if is_unset(&options) {
+            ToolOptions::default()
+        } else {
+            from_js::<ToolOptions>("options", &options).map_err(|e| error_to_js(&e))?
+        };
+        self.controller
+            .register_tool(definition, handler, options)
+            .map_err(|e| error_to_js(&e))
+    }
+
+    #[wasm_bindgen(js_name = unregisterTool)]
+    pub fn unregister_tool(&self, name: &str) -> bool {
+        self.controller.unregister_tool(name)
+    }
+
+    /// `modelInfo()`: what `/info` (or the `/models` entry of `model`) says.
+    #[wasm_bindgen(js_name = modelInfo)]
+    pub fn model_info(&self) -> js_sys::Promise {
+        let controller = self.controller.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            controller
+                .fetch_model_info()
+                .await
+                .map(|info| to_js(&info))
+                .map_err(|e| error_to_js(&e))
+        })
+    }
+}
+
+/// Saves the transcript under the `persist` key whenever it changes (finished entries
+/// only: the streaming reply lives elsewhere). Disposed with the mounted UI.
+fn save_when_changed(controller: &ChatController) {
+    let settings = controller.settings.clone();
+    let key = Memo::new(move |_| settings.with(|s| s.persist.clone()));
+    let entries = controller.entries.clone();
+    Effect::new(move |_| {
+        if let Some(key) = key.get() {
+            entries.with(|e| persist::save_transcript(&key, e));
+        }
+    });
+}
+
+fn is_unset(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// Reads a JS value through JSON into `T`; the error names `field`.
+fn from_js<T: DeserializeOwned>(field: &str, value: &JsValue) -> Result<T, ChatError> {
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            ChatError::invalid_input(field, format!("{field} cannot be read as JSON."))
+        })?;
+    serde_json::from_str(&json)
+        .map_err(|e| ChatError::invalid_input(field, format!("{field} is not valid: {e}.")))
+}
+
+/// A plain object (or null/undefined: empty) for `field`.
+fn object_from_js(field: &str, value: &JsValue) -> Result<Map<String, Value>, ChatError> {
+    if is_unset(value) {
+        return Ok(Map::new());
+    }
+    match from_js::<Value>(field, value)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(ChatError::invalid_input(
+            field,
+            format!("{field} must be an object."),
+        )),
+    }
+}
+
+/// The `params` property's keys.
+const PARAM_KEYS: &[&str] = &[
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "response_format",
+];
+
+fn parse_params(value: &JsValue) -> Result<Params, ChatError> {
+    let map = object_from_js("params", value)?;
+    if let Some(key) = map.keys().find(|k| !PARAM_KEYS.contains(&k.as_str())) {
+        return Err(ChatError::invalid_input(
+            key.clone(),
+            format!(
+                "params has no `{key}` (it takes {}); put other body keys in extraParams.",
+                PARAM_KEYS.join(", ")
+            ),
+        ));
+    }
+    let params: Params = serde_json::from_value(Value::Object(map))
+        .map_err(|e| ChatError::invalid_input("params", format!("params is not valid: {e}.")))?;
+    params.validate()?;
+    Ok(params)
+}
+
+fn parse_extra_params(value: &JsValue) -> Result<Map<String, Value>, ChatError> {
+    let map = object_from_js("extraParams", value)?;
+    if let Some(key) = map.keys().find(|k| STANDARD_KEYS.contains(&k.as_str())) {
+        return Err(ChatError::invalid_input(
+            key.clone(),
+            format!("`{key}` is a standard parameter: set it through params, not extraParams."),
+        ));
+    }
+    Ok(map)
+}
+
+fn parse_rounds(value: &JsValue) -> Result<u32, ChatError> {
+    if is_unset(value) {
+        return Ok(crate::settings::DEFAULT_MAX_TOOL_ROUNDS);
+    }
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && (1.0..=100.0).contains(&n) => Ok(n as u32),
+        _ => Err(ChatError::invalid_input(
+            "maxToolRounds",
+            "maxToolRounds must be a whole number from 1 to 100.",
+        )),
+    }
+}
+
+fn parse_image_options(value: &JsValue) -> Result<ImageOptions, ChatError> {
+    if is_unset(value) {
+        return Ok(ImageOptions::default());
+    }
+    let options = from_js::<ImageOptions>("imageOptions", value)?;
+    options
+        .validate()
+        .map_err(|e| ChatError::invalid_input("imageOptions", e.to_string()))?;
+    Ok(options)
 }

@@ -3,6 +3,7 @@
 mod client;
 mod element;
 mod images;
+mod persist;
 mod session;
 mod settings;
 mod ui;

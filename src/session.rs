@@ -6,9 +6,10 @@ use std::rc::Rc;
 
 use chat_core::error::{ChatError, ErrorKind};
 use chat_core::image::{Detail, ImageError, ImageOptions};
-use chat_core::request::ModelInfo;
+use chat_core::request::{HttpRequest, ModelInfo};
 use chat_core::sse::Decoder;
 use chat_core::stream::{Outcome, Reply, StreamAccumulator, Update as StreamUpdate};
+use chat_core::tools::{ToolDefinition, ToolOptions, ToolRegistry};
 use chat_core::transcript::Entry;
 use chat_core::types::{Content, ImageDetail, ImageUrl, Message, Part};
 use futures_util::future::{select, Either};
@@ -85,7 +86,22 @@ struct Inner {
     wait_cancelled: Cell<bool>,
     /// Text received but not yet shown (flushed once per animation frame).
     pending: RefCell<Pending>,
+    /// The `send()` promises waiting for the turn to end.
+    waiters: RefCell<Vec<Waiter>>,
+    /// The host page's `tokenProvider`, called before each request.
+    token_provider: RefCell<Option<js_sys::Function>>,
+    /// Tools registered by the host page (`registerTool`), run by the tool loop.
+    host_tools: RefCell<ToolRegistry<js_sys::Function>>,
 }
+
+/// The settle functions of one `send()` promise.
+struct Waiter {
+    resolve: js_sys::Function,
+    reject: js_sys::Function,
+}
+
+/// How long the `tokenProvider` may take before the request fails as `auth`.
+const TOKEN_TIMEOUT_MS: u32 = 20_000;
 
 #[derive(Default)]
 struct Pending {
@@ -103,6 +119,9 @@ impl ChatController {
                 next_id: Cell::new(1),
                 wait_cancelled: Cell::new(false),
                 pending: RefCell::new(Pending::default()),
+                waiters: RefCell::new(Vec::new()),
+                token_provider: RefCell::new(None),
+                host_tools: RefCell::new(ToolRegistry::new()),
             })),
             settings: ArcRwSignal::new(Settings::default()),
             entries: ArcRwSignal::new(Vec::new()),
@@ -147,8 +166,9 @@ impl ChatController {
         Ok(())
     }
 
-    /// Replaces the settings (already validated by the panel).
+    /// Replaces the settings (already validated by the panel); remembered under `persist`.
     pub fn apply_settings(&self, settings: Settings) {
+        crate::persist::save_settings(&settings);
         self.settings.set(settings);
     }
 
@@ -161,7 +181,7 @@ impl ChatController {
         });
     }
 
-    async fn fetch_model_info(&self) -> Result<ModelInfo, ChatError> {
+    pub async fn fetch_model_info(&self) -> Result<ModelInfo, ChatError> {
         let endpoint = self.settings.get_untracked().endpoint(&self.base_url())?;
         let request = chat_core::request::model_info_request(&endpoint)?;
         let abort = Rc::new(Abort::new()?);
@@ -351,6 +371,7 @@ impl ChatController {
         if let Some(error) = &entry.error {
             self.emit("chat-error", error);
         }
+        self.settle(&entry);
     }
 
     /// One request for the reply `id`. Returns the reply entry, and the error when it is
@@ -484,6 +505,14 @@ impl ChatController {
         request: &chat_core::request::HttpRequest,
         abort: &Rc<Abort>,
     ) -> Result<client::ResponseHead, ChatError> {
+        let authorized;
+        let request = match self.bearer_token(abort).await? {
+            Some(token) => {
+                authorized = with_bearer(request, &token);
+                &authorized
+            }
+            None => request,
+        };
         let head = client::send(request, &abort.signal())
             .await
             .map_err(|e| self.transport_error(abort, &e))?;
@@ -641,23 +670,193 @@ impl ChatController {
         to_js(&self.entries.get_untracked())
     }
 
+    /// Replaces the transcript (a saved one being restored); a reply in progress is stopped.
     pub fn set_messages_js(&self, value: JsValue) -> Result<(), JsValue> {
-        let json = js_sys::JSON::stringify(&value)?
-            .as_string()
-            .unwrap_or_default();
-        let entries: Vec<Entry> = serde_json::from_str(&json)
-            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("invalid messages: {e}"))))?;
-        self.stop();
-        self.entries.set(entries);
+        let entries = parse_entries(&value).map_err(|e| error_to_js(&e))?;
+        self.set_entries(entries);
         Ok(())
     }
 
-    pub fn send_js(&self, text: String, _options: JsValue) -> js_sys::Promise {
-        match self.send_text(text) {
-            Ok(()) => js_sys::Promise::resolve(&JsValue::UNDEFINED),
-            Err(e) => js_sys::Promise::reject(&error_to_js(&e)),
+    /// Replaces the transcript, stopping any reply in progress.
+    pub fn set_entries(&self, entries: Vec<Entry>) {
+        self.stop();
+        self.entries.set(entries);
+    }
+
+    /// `send(text, {images})`: resolves with the final assistant entry once the turn is
+    /// over (the partial one, `stopped: true`, after a stop); rejects with the error.
+    pub fn send_js(&self, text: String, options: JsValue) -> js_sys::Promise {
+        let mut settle = None;
+        let promise = js_sys::Promise::new(&mut |resolve, reject| {
+            settle = Some(Waiter { resolve, reject });
+        });
+        let Some(waiter) = settle else {
+            return promise;
+        };
+        match check_send_options(&options).and_then(|()| self.send_text(text)) {
+            Ok(()) => self.inner.waiters.borrow_mut().push(waiter),
+            Err(e) => {
+                let _ = waiter.reject.call1(&JsValue::NULL, &error_to_js(&e));
+            }
+        }
+        promise
+    }
+
+    /// Settles the waiting `send()` promises with the turn's last entry. Called once the
+    /// whole turn (every tool round) is over.
+    fn settle(&self, entry: &Entry) {
+        let waiters = std::mem::take(&mut *self.inner.waiters.borrow_mut());
+        for waiter in waiters {
+            let _ = match &entry.error {
+                Some(error) => waiter.reject.call1(&JsValue::NULL, &error_to_js(error)),
+                None => waiter.resolve.call1(&JsValue::NULL, &to_js(entry)),
+            };
         }
     }
+
+    pub fn token_provider(&self) -> Option<js_sys::Function> {
+        self.inner.token_provider.borrow().clone()
+    }
+
+    pub fn set_token_provider(&self, provider: Option<js_sys::Function>) {
+        *self.inner.token_provider.borrow_mut() = provider;
+    }
+
+    /// Asks the `tokenProvider` (when there is one) for a bearer token. A throw, a
+    /// rejection, a non-string or no answer within [`TOKEN_TIMEOUT_MS`] is an `auth` error.
+    async fn bearer_token(&self, abort: &Abort) -> Result<Option<String>, ChatError> {
+        let Some(provider) = self.token_provider() else {
+            return Ok(None);
+        };
+        let answer = provider.call0(&JsValue::NULL).map_err(|e| {
+            token_error(format!(
+                "the token provider threw: {}",
+                client::describe(&e)
+            ))
+        })?;
+        let token = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer));
+        let timer = gloo_timers::future::TimeoutFuture::new(TOKEN_TIMEOUT_MS);
+        let signal = abort.signal();
+        let stopped = abort_future(&signal);
+        futures_util::pin_mut!(token, stopped);
+        match select(token, select(timer, stopped)).await {
+            Either::Left((Ok(value), _)) => match value.as_string() {
+                Some(t) if !t.trim().is_empty() => Ok(Some(t.trim().to_owned())),
+                _ => Err(token_error(
+                    "the token provider did not return a token (a non-empty string)".into(),
+                )),
+            },
+            Either::Left((Err(e), _)) => Err(token_error(format!(
+                "the token provider failed: {}",
+                client::describe(&e)
+            ))),
+            Either::Right((Either::Left(_), _)) => Err(token_error(format!(
+                "the token provider did not answer within {} seconds",
+                TOKEN_TIMEOUT_MS / 1000
+            ))),
+            Either::Right((Either::Right(_), _)) => Err(ChatError::aborted()),
+        }
+    }
+
+    /// Registers a host-page tool (replacing one of the same name); the tool loop runs it.
+    pub fn register_tool(
+        &self,
+        definition: ToolDefinition,
+        handler: js_sys::Function,
+        options: ToolOptions,
+    ) -> Result<(), ChatError> {
+        self.inner
+            .host_tools
+            .borrow_mut()
+            .register_external(definition, handler, options)
+            .map(|_| ())
+            .map_err(|e| ChatError::invalid_input("definition", e.to_string()))
+    }
+
+    /// Removes a host-page tool; false when there was none of that name.
+    pub fn unregister_tool(&self, name: &str) -> bool {
+        self.inner
+            .host_tools
+            .borrow_mut()
+            .unregister(name)
+            .is_some()
+    }
+}
+
+/// Parses a transcript given to `messages`: an array of entries with unique ids.
+pub fn parse_entries(value: &JsValue) -> Result<Vec<Entry>, ChatError> {
+    let invalid = |message: String| ChatError::invalid_input("messages", message);
+    if !js_sys::Array::is_array(value) {
+        return Err(invalid(
+            "messages must be an array of transcript entries.".into(),
+        ));
+    }
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| invalid("messages cannot be read as JSON.".into()))?;
+    let entries: Vec<Entry> = serde_json::from_str(&json)
+        .map_err(|e| invalid(format!("messages is not a valid transcript: {e}.")))?;
+    let mut seen = std::collections::HashSet::new();
+    for entry in &entries {
+        if entry.id.is_empty() {
+            return Err(invalid("every entry needs a non-empty `id`.".into()));
+        }
+        if !seen.insert(entry.id.as_str()) {
+            return Err(invalid(format!("the id `{}` is used twice.", entry.id)));
+        }
+    }
+    Ok(entries)
+}
+
+/// `send()`'s options: `images` is not wired to the image pipeline yet.
+fn check_send_options(options: &JsValue) -> Result<(), ChatError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(());
+    }
+    let images = js_sys::Reflect::get(options, &JsValue::from_str("images")).unwrap_or_default();
+    let none = images.is_undefined()
+        || images.is_null()
+        || images
+            .dyn_ref::<js_sys::Array>()
+            .is_some_and(|a| a.length() == 0);
+    if none {
+        Ok(())
+    } else {
+        Err(ChatError::invalid_input(
+            "images",
+            "send() does not take images yet: attach them in the composer (paste, drop or the attach button).",
+        ))
+    }
+}
+
+/// The request with the token as `Authorization: Bearer` (replacing any key header).
+fn with_bearer(request: &HttpRequest, token: &str) -> HttpRequest {
+    let mut request = request.clone();
+    request.headers.retain(|(name, _)| {
+        !name.eq_ignore_ascii_case("authorization") && !name.eq_ignore_ascii_case("api-key")
+    });
+    request
+        .headers
+        .push(("authorization".into(), format!("Bearer {token}")));
+    request
+}
+
+fn token_error(message: String) -> ChatError {
+    let mut error = ChatError::new(ErrorKind::Auth, message);
+    error.hint = Some("No access token: check the host page's tokenProvider (the sign-in).".into());
+    error
+}
+
+/// Resolves when `signal` aborts (at once if it already has).
+async fn abort_future(signal: &web_sys::AbortSignal) {
+    if signal.aborted() {
+        return;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = signal.add_event_listener_with_callback("abort", &resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// Longest stretch of stream reading before the browser gets a chance to paint.

@@ -4,7 +4,9 @@
 use chat_core::error::ChatError;
 use chat_core::image::ImageOptions;
 use chat_core::request::{self, ApiStyle, Auth, ChatOptions, Endpoint, HttpRequest, Params};
+use chat_core::tools::BuiltinTool;
 use chat_core::transcript::Entry;
+use chat_core::types::ToolChoice;
 use serde_json::{Map, Value};
 
 /// Colour theme of the component.
@@ -79,9 +81,21 @@ pub struct Settings {
     pub settings_hidden: bool,
     pub params: Params,
     pub extra_params: Map<String, Value>,
+    /// `persist`: the localStorage key of this conversation; `None`: nothing is stored.
+    pub persist: Option<String>,
+    /// `tools`: the built-in tools to offer.
+    #[allow(dead_code, reason = "read by the tool loop (issue 5)")]
+    pub tools: Vec<BuiltinTool>,
+    /// The `toolChoice` property.
+    pub tool_choice: Option<ToolChoice>,
+    /// The `maxToolRounds` property.
+    pub max_tool_rounds: u32,
     /// Limits for attached images (the element's `imageOptions`).
     pub image_options: ImageOptions,
 }
+
+/// `maxToolRounds` unless set.
+pub const DEFAULT_MAX_TOOL_ROUNDS: u32 = 8;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -101,6 +115,10 @@ impl Default for Settings {
             settings_hidden: false,
             params: Params::default(),
             extra_params: Map::new(),
+            persist: None,
+            tools: Vec::new(),
+            tool_choice: None,
+            max_tool_rounds: DEFAULT_MAX_TOOL_ROUNDS,
             image_options: ImageOptions::default(),
         }
     }
@@ -140,6 +158,20 @@ impl Settings {
                 }
             }
             "settings" => self.settings_hidden = value.map(str::trim) == Some("hidden"),
+            "persist" => self.persist = non_empty(value),
+            "tools" => {
+                let (known, unknown) = BuiltinTool::parse_list(value.unwrap_or_default());
+                if !unknown.is_empty() {
+                    web_sys::console::warn_1(
+                        &format!(
+                            "foundry-chat: unknown tools ignored: {}",
+                            unknown.join(", ")
+                        )
+                        .into(),
+                    );
+                }
+                self.tools = known;
+            }
             _ => {}
         }
     }
@@ -178,6 +210,7 @@ impl Settings {
             system_prompt: Some(self.system_prompt.clone()).filter(|p| !p.trim().is_empty()),
             system_as_user: self.system_as_user,
             extra_params: self.extra_params.clone(),
+            tool_choice: self.tool_choice.clone(),
             stream: self.stream,
             ..ChatOptions::default()
         };
