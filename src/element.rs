@@ -432,3 +432,69 @@ fn parse_image_options(value: &JsValue) -> Result<ImageOptions, ChatError> {
         .map_err(|e| ChatError::invalid_input("imageOptions", e.to_string()))?;
     Ok(options)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::parse_entries;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn js(json: &str) -> JsValue {
+        js_sys::JSON::parse(json).expect("test JSON")
+    }
+
+    #[wasm_bindgen_test]
+    fn params_take_the_documented_keys_and_name_a_wrong_one() {
+        let params = parse_params(&js(r#"{"temperature":0.2,"stop":["x"]}"#)).expect("valid");
+        assert_eq!(params.temperature, Some(0.2));
+        let typo = parse_params(&js(r#"{"temprature":1}"#)).expect_err("unknown key");
+        assert_eq!(typo.param.as_deref(), Some("temprature"));
+        let range = parse_params(&js(r#"{"top_p":3}"#)).expect_err("out of range");
+        assert_eq!(range.param.as_deref(), Some("top_p"));
+        assert_eq!(parse_params(&JsValue::NULL), Ok(Params::default()));
+        assert!(parse_params(&js("[1]")).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn extra_params_refuse_standard_keys_and_non_objects() {
+        let extra = parse_extra_params(&js(r#"{"safe_prompt":true}"#)).expect("valid");
+        assert_eq!(extra.get("safe_prompt"), Some(&Value::Bool(true)));
+        let clash = parse_extra_params(&js(r#"{"temperature":1}"#)).expect_err("standard key");
+        assert_eq!(clash.param.as_deref(), Some("temperature"));
+        assert!(parse_extra_params(&JsValue::from_str("x")).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn max_tool_rounds_is_a_whole_number_from_1_to_100() {
+        assert_eq!(parse_rounds(&JsValue::UNDEFINED), Ok(8));
+        assert_eq!(parse_rounds(&JsValue::from_f64(3.0)), Ok(3));
+        for bad in [0.0, 2.5, 101.0, f64::NAN] {
+            assert!(parse_rounds(&JsValue::from_f64(bad)).is_err(), "{bad}");
+        }
+        assert!(parse_rounds(&JsValue::from_str("3")).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_saved_transcript_is_read_back_and_duplicate_ids_are_refused() {
+        let entries = parse_entries(&js(
+            r#"[{"id":"u1","role":"user","content":"hi"},{"id":"a1","role":"assistant","content":"yo","stopped":true}]"#,
+        ))
+        .expect("valid transcript");
+        assert_eq!(entries.len(), 2);
+        assert!(entries[1].stopped);
+        let twice = parse_entries(&js(
+            r#"[{"id":"x","role":"user","content":"a"},{"id":"x","role":"user","content":"b"}]"#,
+        ))
+        .expect_err("duplicate id");
+        assert!(twice.message.contains("used twice"));
+        assert!(parse_entries(&js(r#"{"id":"x"}"#)).is_err());
+        assert!(parse_entries(&js(r#"[{"role":"user","content":"no id"}]"#)).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn image_options_are_validated() {
+        assert!(parse_image_options(&js(r#"{"maxEdge":1024}"#)).is_ok());
+        assert!(parse_image_options(&js(r#"{"maxEdge":0}"#)).is_err());
+        assert!(parse_image_options(&js(r#"{"colour":"red"}"#)).is_err());
+    }
+}

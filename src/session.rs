@@ -90,6 +90,8 @@ struct Inner {
     waiters: RefCell<Vec<Waiter>>,
     /// The host page's `tokenProvider`, called before each request.
     token_provider: RefCell<Option<js_sys::Function>>,
+    /// Bumped when the transcript is replaced or cleared.
+    epoch: Cell<u64>,
     /// Tools registered by the host page (`registerTool`), run by the tool loop.
     host_tools: RefCell<ToolRegistry<js_sys::Function>>,
 }
@@ -122,6 +124,7 @@ impl ChatController {
                 waiters: RefCell::new(Vec::new()),
                 token_provider: RefCell::new(None),
                 host_tools: RefCell::new(ToolRegistry::new()),
+                epoch: Cell::new(0),
             })),
             settings: ArcRwSignal::new(Settings::default()),
             entries: ArcRwSignal::new(Vec::new()),
@@ -335,8 +338,7 @@ impl ChatController {
 
     /// Empties the conversation (stopping any reply in progress).
     pub fn clear(&self) {
-        self.stop();
-        self.entries.set(Vec::new());
+        self.set_entries(Vec::new());
     }
 
     fn start_turn(&self) {
@@ -347,6 +349,7 @@ impl ChatController {
     }
 
     async fn run_turn(&self) {
+        let epoch = self.inner.epoch.get();
         let id = self.new_id();
         let mut attempt = 0;
         self.inner.wait_cancelled.set(false);
@@ -363,7 +366,10 @@ impl ChatController {
                 break entry;
             }
         };
-        self.entries.update(|e| e.push(entry.clone()));
+        // A transcript replaced (or cleared) meanwhile does not get this reply.
+        if self.inner.epoch.get() == epoch {
+            self.entries.update(|e| e.push(entry.clone()));
+        }
         self.live.set(None);
         self.set_status(Status::Idle);
         self.announcement.set(announce(&entry));
@@ -680,6 +686,7 @@ impl ChatController {
     /// Replaces the transcript, stopping any reply in progress.
     pub fn set_entries(&self, entries: Vec<Entry>) {
         self.stop();
+        self.inner.epoch.set(self.inner.epoch.get() + 1);
         self.entries.set(entries);
     }
 
