@@ -342,6 +342,8 @@ impl ChatController {
     }
 
     fn start_turn(&self) {
+        // Busy from here on, so a second send in the same tick is refused.
+        self.set_status(Status::Sending);
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             this.run_turn().await;
