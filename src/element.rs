@@ -330,10 +330,9 @@ impl ElementCore {
 /// only: the streaming reply lives elsewhere). Disposed with the mounted UI.
 fn save_when_changed(controller: &ChatController) {
     let settings = controller.settings.clone();
-    let key = Memo::new(move |_| settings.with(|s| s.persist.clone()));
     let entries = controller.entries.clone();
     Effect::new(move |_| {
-        if let Some(key) = key.get() {
+        if let Some(key) = settings.with(|s| s.persist.clone()) {
             entries.with(|e| persist::save_transcript(&key, e));
         }
     });
@@ -392,7 +391,8 @@ fn parse_params(value: &JsValue) -> Result<Params, ChatError> {
             ),
         ));
     }
-    let params: Params = serde_json::from_value(Value::Object(map))
+    // Through text, like every other parse: one deserializer, one copy of the code.
+    let params: Params = serde_json::from_str(&Value::Object(map).to_string())
         .map_err(|e| ChatError::invalid_input("params", format!("params is not valid: {e}.")))?;
     params.validate()?;
     Ok(params)
