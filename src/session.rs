@@ -818,7 +818,7 @@ pub fn parse_entries(value: &JsValue) -> Result<Vec<Entry>, ChatError> {
     Ok(entries)
 }
 
-/// `send()`'s options: only `images`, which needs image support (issue 6).
+/// `send()`'s options: `images` is not wired to the image pipeline yet.
 fn check_send_options(options: &JsValue) -> Result<(), ChatError> {
     if options.is_undefined() || options.is_null() {
         return Ok(());
@@ -834,7 +834,7 @@ fn check_send_options(options: &JsValue) -> Result<(), ChatError> {
     } else {
         Err(ChatError::invalid_input(
             "images",
-            "Sending images is not supported by this build yet.",
+            "send() does not take images yet: attach them in the composer (paste, drop or the attach button).",
         ))
     }
 }

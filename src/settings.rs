@@ -90,7 +90,7 @@ pub struct Settings {
     pub tool_choice: Option<ToolChoice>,
     /// The `maxToolRounds` property.
     pub max_tool_rounds: u32,
-    /// The `imageOptions` property.
+    /// Limits for attached images (the element's `imageOptions`).
     pub image_options: ImageOptions,
 }
 
