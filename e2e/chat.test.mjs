@@ -199,3 +199,16 @@ test("invalid settings are refused with the reason and nothing is sent", async (
   assert.equal(posts.length, 0);
   await context.close();
 });
+
+test("a stream that stays silent past the configured timeout keeps its text and says so", async () => {
+  const { chat, context } = await chatPage();
+  await chat.part("settings").click();
+  await chat.root.getByLabel(/Silence timeout/).fill("2");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  await say(chat, "stall");
+  const reply = await lastAssistantDone(chat);
+  assert.equal(await reply.getAttribute("data-state"), "error");
+  assert.ok((await reply.locator(".fc-body").textContent()).trim().length > 0, "partial text kept");
+  assert.match(await reply.locator('[part~="error"]').textContent(), /silent for 2 seconds/);
+  await context.close();
+});

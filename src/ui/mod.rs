@@ -114,10 +114,19 @@ fn MessageList() -> impl IntoView {
     let list = NodeRef::<html::Div>::new();
     let stick = RwSignal::new(true);
 
+    // Following stops only when the user scrolls up (content growing under a programmatic
+    // scroll must not count), and resumes when they come back to the bottom.
+    let last_top = StoredValue::new(0);
     let on_scroll = move |_| {
         if let Some(el) = list.get_untracked() {
-            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
-            stick.set(gap <= STICK_THRESHOLD);
+            let top = el.scroll_top();
+            let gap = el.scroll_height() - top - el.client_height();
+            if gap <= STICK_THRESHOLD {
+                stick.set(true);
+            } else if top < last_top.get_value() {
+                stick.set(false);
+            }
+            last_top.set_value(top);
         }
     };
     let follow = move || {

@@ -32,6 +32,7 @@ struct Draft {
     extra_params: RwSignal<String>,
     image_max_edge: RwSignal<String>,
     image_max_kib: RwSignal<String>,
+    timeout_s: RwSignal<String>,
 }
 
 fn num_text(value: Option<impl ToString>) -> String {
@@ -57,6 +58,7 @@ impl Draft {
         self.system_prompt.set(s.system_prompt.clone());
         self.system_as_user.set(s.system_as_user);
         self.stream.set(s.stream);
+        self.timeout_s.set((s.stream_timeout_ms / 1000).to_string());
         let p = &s.params;
         self.temperature.set(num_text(p.temperature));
         self.top_p.set(num_text(p.top_p));
@@ -117,6 +119,12 @@ impl Draft {
         s.system_prompt = self.system_prompt.get_untracked();
         s.system_as_user = self.system_as_user.get_untracked();
         s.stream = self.stream.get_untracked();
+        let timeout_s: u32 =
+            number("Silence timeout", &self.timeout_s.get_untracked())?.unwrap_or(60);
+        if !(1..=3600).contains(&timeout_s) {
+            return Err("Silence timeout must be between 1 and 3600 seconds.".to_owned());
+        }
+        s.stream_timeout_ms = timeout_s * 1000;
         let stop_text = self.stop.get_untracked();
         let stops: Vec<String> = stop_text
             .lines()
@@ -275,6 +283,10 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                         on:input=move |ev| d.frequency_penalty.set(event_target_value(&ev))/>
                 </label>
             </div>
+            <label>"Silence timeout (seconds without data before a stream counts as dropped)"
+                <input inputmode="numeric" prop:value=move || d.timeout_s.get()
+                    on:input=move |ev| d.timeout_s.set(event_target_value(&ev))/>
+            </label>
             <label>"Stop sequences (one per line)"
                 <textarea rows="2" prop:value=move || d.stop.get()
                     on:input=move |ev| d.stop.set(event_target_value(&ev))></textarea>
