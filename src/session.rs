@@ -219,36 +219,31 @@ impl ChatController {
         if text.trim().is_empty() && images.is_empty() {
             return Err(ChatError::invalid_input("text", "The message is empty."));
         }
-        let message = if images.is_empty() {
-            Message::user(text)
-        } else {
-            let detail = self
-                .settings
-                .with_untracked(|s| s.image_options.detail)
-                .map(|d| match d {
-                    Detail::Auto => ImageDetail::Auto,
-                    Detail::Low => ImageDetail::Low,
-                    Detail::High => ImageDetail::High,
-                });
-            let text_part = (!text.trim().is_empty()).then_some(Part::Text { text });
-            let parts = text_part
-                .into_iter()
-                .chain(images.into_iter().map(|image| Part::ImageUrl {
-                    image_url: ImageUrl {
-                        url: image.data_url,
-                        detail,
-                    },
-                }))
-                .collect();
-            Message::User {
-                content: Content::Parts(parts),
-                name: None,
-            }
-        };
+        let detail = self
+            .settings
+            .with_untracked(|s| s.image_options.detail)
+            .map(|d| match d {
+                Detail::Auto => ImageDetail::Auto,
+                Detail::Low => ImageDetail::Low,
+                Detail::High => ImageDetail::High,
+            });
+        let parts = images
+            .into_iter()
+            .map(|image| Part::ImageUrl {
+                image_url: ImageUrl {
+                    url: image.data_url,
+                    detail,
+                },
+            })
+            .collect();
+        self.submit(self.entries.get_untracked(), user_message(text, parts))
+    }
+
+    /// Appends a new user entry to `next` and starts the turn — unless the settings
+    /// cannot produce a request for it: then nothing is added or sent.
+    fn submit(&self, mut next: Vec<Entry>, message: Message) -> Result<(), ChatError> {
         let entry = Entry::new(self.new_id(), message);
-        let mut next = self.entries.get_untracked();
         next.push(entry.clone());
-        // Refuse invalid settings before anything is added or sent.
         self.settings
             .get_untracked()
             .chat_request(&self.base_url(), &next)?;
@@ -258,17 +253,19 @@ impl ChatController {
         Ok(())
     }
 
+    /// Where the entry `id` is in `entries`.
+    fn position_of(entries: &[Entry], id: &str) -> Result<usize, ChatError> {
+        entries.iter().position(|e| e.id == id).ok_or_else(|| {
+            ChatError::invalid_input("id", "That message is no longer in the conversation.")
+        })
+    }
+
     /// Asks again for the reply `id` (Regenerate, or Retry after an error): it and
     /// everything after it are replaced by the new reply. The user's message stays as is.
     pub fn regenerate(&self, id: &str) -> Result<(), ChatError> {
         self.ensure_idle()?;
         let entries = self.entries.get_untracked();
-        let Some(pos) = entries.iter().position(|e| e.id == id) else {
-            return Err(ChatError::invalid_input(
-                "id",
-                "That message is no longer in the conversation.",
-            ));
-        };
+        let pos = Self::position_of(&entries, id)?;
         self.entries.set(entries[..pos].to_vec());
         self.start_turn();
         Ok(())
@@ -281,13 +278,7 @@ impl ChatController {
             return Err(ChatError::invalid_input("text", "The message is empty."));
         }
         let entries = self.entries.get_untracked();
-        let Some(pos) = entries.iter().position(|e| e.id == id) else {
-            return Err(ChatError::invalid_input(
-                "id",
-                "That message is no longer in the conversation.",
-            ));
-        };
-        let mut next = entries[..pos].to_vec();
+        let pos = Self::position_of(&entries, id)?;
         // The images of the edited message are kept (already encoded: not processed again).
         let images: Vec<Part> = match entries[pos].message.content() {
             Content::Parts(parts) => parts
@@ -297,25 +288,7 @@ impl ChatController {
                 .collect(),
             Content::Text(_) => Vec::new(),
         };
-        let message = if images.is_empty() {
-            Message::user(text)
-        } else {
-            Message::User {
-                content: Content::Parts(
-                    std::iter::once(Part::Text { text }).chain(images).collect(),
-                ),
-                name: None,
-            }
-        };
-        let edited = Entry::new(self.new_id(), message);
-        next.push(edited.clone());
-        self.settings
-            .get_untracked()
-            .chat_request(&self.base_url(), &next)?;
-        self.entries.set(next);
-        self.emit("chat-message", &edited);
-        self.start_turn();
-        Ok(())
+        self.submit(entries[..pos].to_vec(), user_message(text, images))
     }
 
     fn ensure_idle(&self) -> Result<(), ChatError> {
@@ -866,6 +839,18 @@ async fn abort_future(signal: &web_sys::AbortSignal) {
         let _ = signal.add_event_listener_with_callback("abort", &resolve);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A user message: plain text, or a text part (when there is text) followed by image parts.
+fn user_message(text: String, images: Vec<Part>) -> Message {
+    if images.is_empty() {
+        return Message::user(text);
+    }
+    let text_part = (!text.trim().is_empty()).then_some(Part::Text { text });
+    Message::User {
+        content: Content::Parts(text_part.into_iter().chain(images).collect()),
+        name: None,
+    }
 }
 
 /// Longest stretch of stream reading before the browser gets a chance to paint.
