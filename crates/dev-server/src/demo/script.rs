@@ -26,6 +26,9 @@ pub const TRIGGERS: &[Trigger] = &[
     Trigger { phrase: "long N", effect: "about N tokens of markdown, e.g. `long 20000` (at most 200000)" },
     Trigger { phrase: "parallel", effect: "with tools offered: two tool calls in one reply" },
     Trigger { phrase: "loop tools", effect: "with tools offered: keep calling the tool after tool results (round-limit tests)" },
+    Trigger { phrase: "unknown tool", effect: "with tools offered: call `no_such_tool`, which was not offered" },
+    Trigger { phrase: "bad json", effect: "with tools offered: the call's arguments are not valid JSON" },
+    Trigger { phrase: "wrong args", effect: "with tools offered: every required argument has the wrong type" },
     Trigger { phrase: "think", effect: "content starts with <think>…</think>, then the answer" },
     Trigger { phrase: "reasoning", effect: "reasoning_content deltas before the content" },
     Trigger { phrase: "xss", effect: "script tags, javascript: links, a remote image (renderer safety tests)" },
@@ -295,7 +298,23 @@ fn tool_calls(request: &ChatRequest, triggers: &Triggers, ids: &AtomicU64) -> Ve
     let Some(first) = named.or(flight).or(request.tools.first()) else {
         return Vec::new();
     };
-    let mut calls = vec![(first, arguments_for(first, text, false))];
+    if triggers.has("unknown tool") {
+        return vec![ToolCall {
+            id: format!("call_{}", ids.fetch_add(1, Ordering::Relaxed)),
+            name: UNKNOWN_TOOL.to_owned(),
+            argument_fragments: tokenize("{}"),
+        }];
+    }
+    let arguments = |tool: &ToolDef, second_call: bool| {
+        if triggers.has("bad json") {
+            r#"{"origin_city": "Miami", "#.to_owned()
+        } else if triggers.has("wrong args") {
+            wrong_arguments(&tool.parameters)
+        } else {
+            arguments_for(tool, text, second_call)
+        }
+    };
+    let mut calls = vec![(first, arguments(first, false))];
     if triggers.has("parallel") {
         let second = if named.is_some() || first.name == FLIGHT_TOOL {
             first
@@ -303,7 +322,7 @@ fn tool_calls(request: &ChatRequest, triggers: &Triggers, ids: &AtomicU64) -> Ve
             request.tools.get(1).unwrap_or(first)
         };
         let swapped = std::ptr::eq(second, first);
-        calls.push((second, arguments_for(second, text, swapped)));
+        calls.push((second, arguments(second, swapped)));
     }
     calls
         .into_iter()
@@ -317,6 +336,26 @@ fn tool_calls(request: &ChatRequest, triggers: &Triggers, ids: &AtomicU64) -> Ve
 
 /// The reference's example tool.
 const FLIGHT_TOOL: &str = "get_flight_info";
+
+/// The tool the `unknown tool` trigger calls: never offered.
+const UNKNOWN_TOOL: &str = "no_such_tool";
+
+/// Every required property with a value of the wrong type: a number where the schema wants
+/// anything else, the string "demo" where it wants a number.
+fn wrong_arguments(schema: &Value) -> String {
+    let object: serde_json::Map<String, Value> = schema_arguments(schema)
+        .into_iter()
+        .map(|(name, value)| {
+            let wrong = if value.is_number() {
+                json!("demo")
+            } else {
+                json!(42)
+            };
+            (name, wrong)
+        })
+        .collect();
+    Value::Object(object).to_string()
+}
 
 /// Arguments as the reference's example writes them: `{"a": 1, "b": "x"}`.
 fn arguments_for(tool: &ToolDef, text: &str, second_call: bool) -> String {
@@ -644,6 +683,37 @@ mod tests {
             panic!("error reply")
         };
         assert_eq!(reply.finish, Finish::ToolCalls);
+    }
+
+    #[test]
+    fn faulty_call_triggers_name_an_unknown_tool_break_the_json_or_the_types() {
+        let call = |text: &str| {
+            let req = request(json!({
+                "messages": [{"role": "user", "content": text}],
+                "tools": [flight_tool()]
+            }));
+            let Ok(reply) = run(&req) else {
+                panic!("error reply")
+            };
+            assert_eq!(reply.finish, Finish::ToolCalls);
+            assert_eq!(reply.tool_calls.len(), 1);
+            (
+                reply.tool_calls[0].name.clone(),
+                reply.tool_calls[0].arguments(),
+            )
+        };
+        assert_eq!(
+            call("unknown tool"),
+            ("no_such_tool".to_owned(), "{}".to_owned())
+        );
+        let (name, arguments) = call("bad json");
+        assert_eq!(name, "get_flight_info");
+        assert!(serde_json::from_str::<Value>(&arguments).is_err());
+        let (_, arguments) = call("wrong args");
+        assert_eq!(
+            serde_json::from_str::<Value>(&arguments).ok(),
+            Some(json!({"origin_city": 42, "destination_city": 42}))
+        );
     }
 
     #[test]
