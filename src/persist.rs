@@ -3,7 +3,9 @@
 //! key or token only when the user ticked "remember" in the settings panel.
 
 use chat_core::request::{ApiStyle, Params};
+use chat_core::tools::BuiltinTool;
 use chat_core::transcript::Entry;
+use chat_core::types::ToolChoice;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -25,6 +27,17 @@ struct StoredSettings {
     stream: bool,
     params: Params,
     extra_params: Map<String, Value>,
+    /// Names of the enabled built-in tools.
+    #[serde(default)]
+    tools: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<ToolChoice>,
+    #[serde(default = "default_rounds")]
+    max_tool_rounds: u32,
+}
+
+fn default_rounds() -> u32 {
+    crate::settings::DEFAULT_MAX_TOOL_ROUNDS
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -73,6 +86,9 @@ pub fn save_settings(settings: &Settings) {
         stream: settings.stream,
         params: settings.params.clone(),
         extra_params: settings.extra_params.clone(),
+        tools: settings.tools.iter().map(|t| t.name().to_owned()).collect(),
+        tool_choice: settings.tool_choice.clone(),
+        max_tool_rounds: settings.max_tool_rounds,
     };
     if let Ok(text) = serde_json::to_string(&stored) {
         let _ = storage.set_item(&settings_key(key), &text);
@@ -104,6 +120,13 @@ pub fn load_settings(settings: &mut Settings) {
     settings.stream = stored.stream;
     settings.params = stored.params;
     settings.extra_params = stored.extra_params;
+    settings.tools = stored
+        .tools
+        .iter()
+        .filter_map(|name| BuiltinTool::from_name(name))
+        .collect();
+    settings.tool_choice = stored.tool_choice;
+    settings.max_tool_rounds = stored.max_tool_rounds;
 }
 
 #[cfg(test)]

@@ -1,7 +1,13 @@
 //! The chat session: owns the settings, the transcript and the in-flight request, and runs
-//! one turn at a time (request → stream → reply entry). The UI reaches it through context.
+//! one turn at a time (request → stream → reply entry → tool round → next request…). The UI
+//! reaches it through context.
+
+mod tools;
+
+pub use tools::{tool_call, tool_result, Decision, ToolRun, ToolState};
 
 use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use chat_core::error::{ChatError, ErrorKind};
@@ -10,8 +16,10 @@ use chat_core::request::{HttpRequest, ModelInfo};
 use chat_core::sse::Decoder;
 use chat_core::stream::{Outcome, Reply, StreamAccumulator, Update as StreamUpdate};
 use chat_core::tools::{ToolDefinition, ToolOptions, ToolRegistry};
-use chat_core::transcript::Entry;
-use chat_core::types::{Content, ImageDetail, ImageUrl, Message, Part};
+use chat_core::transcript::{cancel_unanswered_tool_calls, Entry};
+use chat_core::types::{
+    Content, FinishReason, ImageDetail, ImageUrl, Message, Part, ToolDefinition as WireDefinition,
+};
 use futures_util::future::{select, Either};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -31,6 +39,8 @@ pub struct LiveReply {
     pub reasoning: ArcRwSignal<String>,
     /// True once the first byte of the reply has arrived.
     pub started: ArcRwSignal<bool>,
+    /// Tool calls as they stream: name, and the arguments received so far.
+    pub tool_calls: ArcRwSignal<Vec<(String, String)>>,
 }
 
 /// What the session is doing.
@@ -42,6 +52,8 @@ pub enum Status {
     Streaming,
     /// Counting down to an automatic retry (Stop cancels it).
     Waiting,
+    /// Running the tool calls of a reply.
+    Tools,
 }
 
 /// The countdown before an automatic retry.
@@ -76,14 +88,18 @@ pub struct ChatController {
     pub model_info: ArcRwSignal<Option<Result<ModelInfo, ChatError>>>,
     /// The countdown before an automatic retry, while one runs.
     pub retry_wait: ArcRwSignal<Option<RetryWait>>,
+    /// Tool calls by id: where each stands and how long it took.
+    pub tool_runs: ArcRwSignal<HashMap<String, ToolRun>>,
+    /// A notice about the last turn (e.g. the tool round limit), until the next one.
+    pub notice: ArcRwSignal<Option<String>>,
 }
 
 struct Inner {
     host: HtmlElement,
     inflight: RefCell<Option<Rc<Abort>>>,
     next_id: Cell<u64>,
-    /// Set by Stop to cancel a retry countdown.
-    wait_cancelled: Cell<bool>,
+    /// Set by Stop: ends a retry countdown or a tool round, and the turn.
+    stop_requested: Cell<bool>,
     /// Text received but not yet shown (flushed once per animation frame).
     pending: RefCell<Pending>,
     /// The `send()` promises waiting for the turn to end.
@@ -94,6 +110,12 @@ struct Inner {
     epoch: Cell<u64>,
     /// Tools registered by the host page (`registerTool`), run by the tool loop.
     host_tools: RefCell<ToolRegistry<js_sys::Function>>,
+    /// The resolve functions of the approval cards on screen, by call id.
+    approvals: RefCell<HashMap<String, js_sys::Function>>,
+    /// Tools the user chose "Always allow" for.
+    always_allowed: RefCell<HashSet<String>>,
+    /// The signals of the host-page handlers running now (Stop fires them).
+    tool_aborts: RefCell<Vec<web_sys::AbortController>>,
 }
 
 /// The settle functions of one `send()` promise.
@@ -109,6 +131,9 @@ const TOKEN_TIMEOUT_MS: u32 = 20_000;
 struct Pending {
     content: String,
     reasoning: String,
+    /// The reply's tool calls so far (name, arguments), and whether they changed.
+    calls: Vec<(String, String)>,
+    calls_changed: bool,
     scheduled: bool,
 }
 
@@ -119,11 +144,14 @@ impl ChatController {
                 host,
                 inflight: RefCell::new(None),
                 next_id: Cell::new(1),
-                wait_cancelled: Cell::new(false),
+                stop_requested: Cell::new(false),
                 pending: RefCell::new(Pending::default()),
                 waiters: RefCell::new(Vec::new()),
                 token_provider: RefCell::new(None),
                 host_tools: RefCell::new(ToolRegistry::new()),
+                approvals: RefCell::new(HashMap::new()),
+                always_allowed: RefCell::new(HashSet::new()),
+                tool_aborts: RefCell::new(Vec::new()),
                 epoch: Cell::new(0),
             })),
             settings: ArcRwSignal::new(Settings::default()),
@@ -133,6 +161,8 @@ impl ChatController {
             announcement: ArcRwSignal::new(String::new()),
             model_info: ArcRwSignal::new(None),
             retry_wait: ArcRwSignal::new(None),
+            tool_runs: ArcRwSignal::new(HashMap::new()),
+            notice: ArcRwSignal::new(None),
         }
     }
 
@@ -301,12 +331,14 @@ impl ChatController {
         Ok(())
     }
 
-    /// Stops the reply in progress; its partial text is kept and marked as stopped.
+    /// Stops the reply in progress; its partial text is kept and marked as stopped. In a
+    /// tool round, pending approvals end and running handlers' signals fire.
     pub fn stop(&self) {
-        self.inner.wait_cancelled.set(true);
+        self.inner.stop_requested.set(true);
         if let Some(abort) = self.inner.inflight.borrow().as_ref() {
             abort.abort(AbortReason::User);
         }
+        self.cancel_tools();
     }
 
     /// Empties the conversation (stopping any reply in progress).
@@ -317,54 +349,150 @@ impl ChatController {
     fn start_turn(&self) {
         // Busy from here on, so a second send in the same tick is refused.
         self.set_status(Status::Sending);
+        self.notice.set(None);
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             this.run_turn().await;
         });
     }
 
+    /// One turn: ask, and while the reply calls tools, run them and ask again — at most
+    /// `maxToolRounds` rounds. Ends with the last reply (`send()` settles with it).
     async fn run_turn(&self) {
         let epoch = self.inner.epoch.get();
-        let id = self.new_id();
-        let mut attempt = 0;
-        self.inner.wait_cancelled.set(false);
+        self.inner.stop_requested.set(false);
+        let (registry, max_rounds) = {
+            let settings = self.settings.get_untracked();
+            let host = self.inner.host_tools.borrow();
+            (
+                tools::round_registry(&settings.tools, &host),
+                settings.max_tool_rounds,
+            )
+        };
+        let definitions = tools::wire_definitions(&registry);
+        // Entries before this index have had their `chat-message`.
+        let mut announced = self.entries.with_untracked(Vec::len);
+        let mut rounds = 0;
         let entry = loop {
-            let (entry, retry) = self.attempt(&id).await;
-            let Some(error) = retry else { break entry };
-            let wait = error.retry_after_ms.unwrap_or_else(|| backoff_ms(attempt));
-            if attempt >= MAX_AUTO_RETRIES || wait > RETRY_CAP_MS {
+            let entry = self.reply_with_retries(&definitions).await;
+            // A transcript replaced (or cleared) meanwhile gets nothing of this turn.
+            if self.inner.epoch.get() != epoch {
                 break entry;
             }
-            attempt += 1;
-            self.emit("chat-error", &error);
-            if !self.wait_before_retry(wait, &error).await {
+            self.entries.update(|e| e.push(entry.clone()));
+            self.live.set(None);
+            let calls = match &entry.message {
+                Message::Assistant {
+                    tool_calls: Some(calls),
+                    ..
+                } if !calls.is_empty() => calls.clone(),
+                _ => break entry,
+            };
+            let complete = entry.error.is_none()
+                && !entry.stopped
+                && entry.finish_reason != Some(FinishReason::Length);
+            if !complete || self.inner.stop_requested.get() {
+                self.cancel_unanswered();
+                break entry;
+            }
+            if rounds >= max_rounds {
+                self.cancel_unanswered();
+                self.notice.set(Some(round_limit_notice(max_rounds)));
+                break entry;
+            }
+            rounds += 1;
+            self.announce_entries(&mut announced);
+            self.set_status(Status::Tools);
+            let results = self.run_tool_round(&registry, &calls).await;
+            if self.inner.epoch.get() != epoch {
+                break entry;
+            }
+            self.entries.update(|e| e.extend(results));
+            self.announce_entries(&mut announced);
+            if self.inner.stop_requested.get() {
                 break entry;
             }
         };
-        // A transcript replaced (or cleared) meanwhile does not get this reply.
-        if self.inner.epoch.get() == epoch {
-            self.entries.update(|e| e.push(entry.clone()));
-        }
         self.live.set(None);
         self.set_status(Status::Idle);
+        if self.inner.epoch.get() == epoch {
+            self.announce_entries(&mut announced);
+        }
         self.announcement.set(announce(&entry));
-        self.emit("chat-message", &entry);
         if let Some(error) = &entry.error {
             self.emit("chat-error", error);
         }
         self.settle(&entry);
     }
 
+    /// Sends `chat-message` for the entries from `from` on, in order.
+    fn announce_entries(&self, from: &mut usize) {
+        let fresh: Vec<Entry> = self
+            .entries
+            .with_untracked(|e| e.get(*from..).map(<[Entry]>::to_vec).unwrap_or_default());
+        *from += fresh.len();
+        for entry in &fresh {
+            self.emit("chat-message", entry);
+        }
+    }
+
+    /// Answers every call of the last reply that has no result with `{"error":"cancelled"}`,
+    /// so the transcript stays valid.
+    fn cancel_unanswered(&self) {
+        let mut entries = self.entries.get_untracked();
+        let before = entries.len();
+        cancel_unanswered_tool_calls(&mut entries, || self.new_id());
+        for entry in &entries[before..] {
+            if let Message::Tool { tool_call_id, .. } = &entry.message {
+                self.tool_runs.update(|runs| {
+                    runs.insert(
+                        tool_call_id.clone(),
+                        ToolRun {
+                            state: ToolState::Failed("Cancelled: the tool did not run.".into()),
+                            duration_ms: None,
+                        },
+                    );
+                });
+            }
+        }
+        if entries.len() > before {
+            self.entries.set(entries);
+        }
+    }
+
+    /// One reply, retried automatically (with a countdown) while the error allows it.
+    async fn reply_with_retries(&self, tools: &[WireDefinition]) -> Entry {
+        let id = self.new_id();
+        let mut attempt = 0;
+        loop {
+            let (entry, retry) = self.attempt(&id, tools).await;
+            let Some(error) = retry else { return entry };
+            let wait = error.retry_after_ms.unwrap_or_else(|| backoff_ms(attempt));
+            if attempt >= MAX_AUTO_RETRIES || wait > RETRY_CAP_MS {
+                return entry;
+            }
+            attempt += 1;
+            self.emit("chat-error", &error);
+            if !self.wait_before_retry(wait, &error).await {
+                return entry;
+            }
+        }
+    }
+
     /// One request for the reply `id`. Returns the reply entry, and the error when it is
     /// worth retrying automatically (retryable, and nothing of the reply arrived yet).
-    async fn attempt(&self, id: &str) -> (Entry, Option<ChatError>) {
+    async fn attempt(&self, id: &str, tools: &[WireDefinition]) -> (Entry, Option<ChatError>) {
         let settings = self.settings.get_untracked();
         let failed = |e: ChatError| {
             let mut entry = Entry::from_reply(id, &Reply::default());
             entry.error = Some(e);
             (entry, None)
         };
-        let request = match settings.chat_request(&self.base_url(), &self.entries.get_untracked()) {
+        let request = match settings.chat_request_with_tools(
+            &self.base_url(),
+            &self.entries.get_untracked(),
+            tools.to_vec(),
+        ) {
             Ok(r) => r,
             Err(e) => return failed(e),
         };
@@ -378,7 +506,9 @@ impl ChatController {
             content: ArcRwSignal::new(String::new()),
             reasoning: ArcRwSignal::new(String::new()),
             started: ArcRwSignal::new(false),
+            tool_calls: ArcRwSignal::new(Vec::new()),
         };
+        self.inner.pending.borrow_mut().calls.clear();
         self.live.set(Some(live.clone()));
         self.set_status(Status::Sending);
 
@@ -420,7 +550,7 @@ impl ChatController {
         self.set_status(Status::Waiting);
         let deadline = js_sys::Date::now() + wait_ms as f64;
         loop {
-            if self.inner.wait_cancelled.get() {
+            if self.inner.stop_requested.get() {
                 self.retry_wait.set(None);
                 return false;
             }
@@ -576,6 +706,12 @@ impl ChatController {
             match update {
                 StreamUpdate::Content(text) => self.queue(live, &text, ""),
                 StreamUpdate::Reasoning(text) => self.queue(live, "", &text),
+                StreamUpdate::ToolCall { position, name, .. } => {
+                    self.queue_call(live, position, |call| call.0 = name);
+                }
+                StreamUpdate::ToolArguments { position, fragment } => {
+                    self.queue_call(live, position, |call| call.1.push_str(&fragment));
+                }
                 StreamUpdate::Done => return Some(Outcome::Complete),
                 StreamUpdate::Failed(e) => return Some(Outcome::Failed(e)),
                 _ => {}
@@ -609,15 +745,38 @@ impl ChatController {
         }
     }
 
+    /// Queues a change to the streamed tool call at `position`.
+    fn queue_call(
+        &self,
+        live: &LiveReply,
+        position: usize,
+        change: impl FnOnce(&mut (String, String)),
+    ) {
+        {
+            let mut pending = self.inner.pending.borrow_mut();
+            if pending.calls.len() <= position {
+                pending.calls.resize(position + 1, Default::default());
+            }
+            change(&mut pending.calls[position]);
+            pending.calls_changed = true;
+        }
+        self.queue(live, "", "");
+    }
+
     fn flush_pending(&self, live: &LiveReply) {
-        let (content, reasoning) = {
+        let (content, reasoning, calls) = {
             let mut pending = self.inner.pending.borrow_mut();
             pending.scheduled = false;
+            let calls = std::mem::take(&mut pending.calls_changed).then(|| pending.calls.clone());
             (
                 std::mem::take(&mut pending.content),
                 std::mem::take(&mut pending.reasoning),
+                calls,
             )
         };
+        if let Some(calls) = calls {
+            live.tool_calls.set(calls);
+        }
         if !content.is_empty() {
             live.content.update(|c| c.push_str(&content));
         }
@@ -867,6 +1026,16 @@ fn silence_error(ms: u32) -> ChatError {
         "the stream stayed silent for {} seconds",
         ms / 1000
     ))
+}
+
+/// What the user reads when the model kept calling tools past the limit.
+fn round_limit_notice(max_rounds: u32) -> String {
+    format!(
+        "Stopped after {max_rounds} tool round{}: the model kept calling tools. The calls it \
+         asked for last were not run. Send a message to go on, or raise the limit \
+         (maxToolRounds).",
+        if max_rounds == 1 { "" } else { "s" }
+    )
 }
 
 fn announce(entry: &Entry) -> String {

@@ -6,7 +6,7 @@ use chat_core::image::ImageOptions;
 use chat_core::request::{self, ApiStyle, Auth, ChatOptions, Endpoint, HttpRequest, Params};
 use chat_core::tools::BuiltinTool;
 use chat_core::transcript::Entry;
-use chat_core::types::ToolChoice;
+use chat_core::types::{ToolChoice, ToolDefinition};
 use serde_json::{Map, Value};
 
 /// Colour theme of the component.
@@ -84,7 +84,6 @@ pub struct Settings {
     /// `persist`: the localStorage key of this conversation; `None`: nothing is stored.
     pub persist: Option<String>,
     /// `tools`: the built-in tools to offer.
-    #[allow(dead_code, reason = "read by the tool loop (issue 5)")]
     pub tools: Vec<BuiltinTool>,
     /// The `toolChoice` property.
     pub tool_choice: Option<ToolChoice>,
@@ -205,7 +204,18 @@ impl Settings {
 
     /// The chat request for this transcript, or why it cannot be sent.
     pub fn chat_request(&self, base: &str, entries: &[Entry]) -> Result<HttpRequest, ChatError> {
+        self.chat_request_with_tools(base, entries, Vec::new())
+    }
+
+    /// The chat request offering `tools` (with `tool_choice`, when there are tools).
+    pub fn chat_request_with_tools(
+        &self,
+        base: &str,
+        entries: &[Entry],
+        tools: Vec<ToolDefinition>,
+    ) -> Result<HttpRequest, ChatError> {
         let options = ChatOptions {
+            tools,
             params: self.params.clone(),
             system_prompt: Some(self.system_prompt.clone()).filter(|p| !p.trim().is_empty()),
             system_as_user: self.system_as_user,

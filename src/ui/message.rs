@@ -12,12 +12,16 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::markdown::{render_blocks, StreamingRenderer};
+use super::tools::{PendingCalls, StreamingCalls, ToolMessage};
 use super::Follow;
 use crate::session::{ChatController, LiveReply};
 
 #[component]
 pub fn Message(entry: Entry) -> impl IntoView {
     let role = entry.message.role();
+    if role == Role::Tool {
+        return view! { <ToolMessage entry/> }.into_any();
+    }
     let (role_name, part) = match role {
         Role::User => ("user", "message message-user"),
         Role::Assistant => ("assistant", "message message-assistant"),
@@ -63,7 +67,17 @@ pub fn Message(entry: Entry) -> impl IntoView {
     });
     let assistant_body =
         (role == Role::Assistant).then(|| view! { <div class="fc-body" node_ref=body></div> });
+    let calls = match &entry.message {
+        chat_core::types::Message::Assistant {
+            tool_calls: Some(calls),
+            ..
+        } if !calls.is_empty() => Some(calls.clone()),
+        _ => None,
+    };
+    let calls_only = calls.is_some() && text.trim().is_empty() && entry.error.is_none();
     let actions = match role {
+        // A reply that only calls tools has nothing to copy or regenerate on its own.
+        Role::Assistant if calls_only => None,
         Role::Assistant => {
             Some(view! { <AssistantActions entry=entry.clone() text=text.clone()/> }.into_any())
         }
@@ -79,9 +93,11 @@ pub fn Message(entry: Entry) -> impl IntoView {
         _ => None,
     };
     view! {
-        <article class="fc-message" part=part data-role=role_name data-state=state data-id=entry.id.clone()>
+        <article class=if calls_only { "fc-message fc-calls-only" } else { "fc-message" }
+            part=part data-role=role_name data-state=state data-id=entry.id.clone()>
             {reasoning.map(|r| view! { <Reasoning text=r/> })}
             {assistant_body}
+            {calls.map(|calls| view! { <PendingCalls calls/> })}
             {user_body}
             {images}
             {stopped.then(|| view! { <p class="fc-mark">"Stopped — the reply above is partial."</p> })}
@@ -96,6 +112,7 @@ pub fn Message(entry: Entry) -> impl IntoView {
             {actions}
         </article>
     }
+    .into_any()
 }
 
 /// The inline editor of a user message: Save & resend replaces the turns after it.
@@ -314,6 +331,7 @@ pub fn LiveMessage(reply: LiveReply) -> impl IntoView {
     });
     let reasoning = reply.reasoning.clone();
     let started = reply.started.clone();
+    let calls = reply.tool_calls.clone();
     view! {
         <article class="fc-message" part="message message-assistant" data-role="assistant"
             data-state="streaming" aria-busy="true" data-id=reply.id.clone()>
@@ -325,6 +343,7 @@ pub fn LiveMessage(reply: LiveReply) -> impl IntoView {
                 <p class="fc-mark">"Waiting for the reply…"</p>
             </Show>
             <div class="fc-body" node_ref=body></div>
+            <StreamingCalls calls/>
         </article>
     }
 }

@@ -5,6 +5,7 @@ mod composer;
 mod markdown;
 mod message;
 mod settings;
+mod tools;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -111,6 +112,7 @@ fn MessageList() -> impl IntoView {
     let controller = expect_context::<ChatController>();
     let entries = controller.entries.clone();
     let live = controller.live.clone();
+    let notice = controller.notice.clone();
     let list = NodeRef::<html::Div>::new();
     let stick = RwSignal::new(true);
 
@@ -160,6 +162,7 @@ fn MessageList() -> impl IntoView {
                 <Message entry/>
             </For>
             {move || live.get().map(|reply| view! { <LiveMessage reply/> })}
+            {move || notice.get().map(|n| view! { <p class="fc-notice" part="notice" role="status">{n}</p> })}
             <Show when=move || !stick.get()>
                 <button class="fc-jump" type="button" on:click=jump>"Jump to latest ↓"</button>
             </Show>

@@ -3,6 +3,8 @@
 
 use chat_core::image::ImageOptions;
 use chat_core::request::{ApiStyle, Params, ResponseFormat, Stop};
+use chat_core::tools::BuiltinTool;
+use chat_core::types::ToolChoice;
 use leptos::prelude::*;
 
 use crate::session::ChatController;
@@ -33,6 +35,12 @@ struct Draft {
     image_max_edge: RwSignal<String>,
     image_max_kib: RwSignal<String>,
     timeout_s: RwSignal<String>,
+    /// The enabled built-in tools, in `BuiltinTool::ALL` order.
+    tools: [RwSignal<bool>; 3],
+    /// "" (not sent), "auto", "none", "required" or "function".
+    tool_choice: RwSignal<String>,
+    tool_function: RwSignal<String>,
+    max_tool_rounds: RwSignal<String>,
 }
 
 fn num_text(value: Option<impl ToString>) -> String {
@@ -79,6 +87,19 @@ impl Draft {
             .set(s.image_options.max_edge.to_string());
         self.image_max_kib
             .set((s.image_options.max_bytes / 1024).to_string());
+        for (tool, enabled) in BuiltinTool::ALL.iter().zip(&self.tools) {
+            enabled.set(s.tools.contains(tool));
+        }
+        let (choice, function) = match &s.tool_choice {
+            None => ("", String::new()),
+            Some(ToolChoice::Auto) => ("auto", String::new()),
+            Some(ToolChoice::None) => ("none", String::new()),
+            Some(ToolChoice::Required) => ("required", String::new()),
+            Some(ToolChoice::Function(name)) => ("function", name.clone()),
+        };
+        self.tool_choice.set(choice.to_owned());
+        self.tool_function.set(function);
+        self.max_tool_rounds.set(s.max_tool_rounds.to_string());
         self.extra_params.set(if s.extra_params.is_empty() {
             String::new()
         } else {
@@ -152,6 +173,31 @@ impl Draft {
                 .then_some(ResponseFormat::JsonObject),
         };
         s.image_options = self.image_options(&current.image_options)?;
+        s.tools = BuiltinTool::ALL
+            .into_iter()
+            .zip(&self.tools)
+            .filter(|(_, enabled)| enabled.get_untracked())
+            .map(|(tool, _)| tool)
+            .collect();
+        s.tool_choice = match self.tool_choice.get_untracked().as_str() {
+            "auto" => Some(ToolChoice::Auto),
+            "none" => Some(ToolChoice::None),
+            "required" => Some(ToolChoice::Required),
+            "function" => {
+                let name = self.tool_function.get_untracked().trim().to_owned();
+                if name.is_empty() {
+                    return Err("Tool choice: name the function the model must call.".to_owned());
+                }
+                Some(ToolChoice::Function(name))
+            }
+            _ => None,
+        };
+        let rounds: u32 = number("Tool rounds", &self.max_tool_rounds.get_untracked())?
+            .unwrap_or(crate::settings::DEFAULT_MAX_TOOL_ROUNDS);
+        if !(1..=100).contains(&rounds) {
+            return Err("Tool rounds must be between 1 and 100.".to_owned());
+        }
+        s.max_tool_rounds = rounds;
         let extra = self.extra_params.get_untracked();
         s.extra_params = if extra.trim().is_empty() {
             Default::default()
@@ -311,6 +357,38 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                 <label>"Image size limit (KB)"
                     <input inputmode="numeric" prop:value=move || d.image_max_kib.get()
                         on:input=move |ev| d.image_max_kib.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <fieldset class="fc-row fc-tools-settings">
+                <legend>"Built-in tools (demo)"</legend>
+                {BuiltinTool::ALL.into_iter().zip(d.tools).map(|(tool, enabled)| view! {
+                    <label class="fc-check">
+                        <input type="checkbox" prop:checked=move || enabled.get()
+                            on:change=move |ev| enabled.set(event_target_checked(&ev))/>
+                        <code>{tool.name()}</code>
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <div class="fc-row">
+                <label>"Tool choice"
+                    <select prop:value=move || d.tool_choice.get()
+                        on:change=move |ev| d.tool_choice.set(event_target_value(&ev))>
+                        <option value="">"Not sent (the model decides)"</option>
+                        <option value="auto">"auto"</option>
+                        <option value="none">"none (no tool calls)"</option>
+                        <option value="required">"required (must call a tool)"</option>
+                        <option value="function">"A named function…"</option>
+                    </select>
+                </label>
+                <Show when=move || d.tool_choice.get() == "function">
+                    <label>"Function name"
+                        <input spellcheck="false" prop:value=move || d.tool_function.get()
+                            on:input=move |ev| d.tool_function.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
+                <label>"Tool rounds per message (1–100)"
+                    <input inputmode="numeric" prop:value=move || d.max_tool_rounds.get()
+                        on:input=move |ev| d.max_tool_rounds.set(event_target_value(&ev))/>
                 </label>
             </div>
             <label>"Extra parameters (JSON object, sent with extra-parameters: pass-through)"

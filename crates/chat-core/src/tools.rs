@@ -225,9 +225,13 @@ impl ToolError {
         Value::Object(object)
     }
 
-    /// The JSON string content of the `tool` message.
+    /// The JSON string content of the `tool` message: `error` first, then `details`.
     pub fn to_content(&self) -> String {
-        self.to_json().to_string()
+        let object = self.to_json();
+        match (object.get("error"), object.get("details")) {
+            (Some(error), Some(details)) => format!(r#"{{"error":{error},"details":{details}}}"#),
+            _ => object.to_string(),
+        }
     }
 }
 
