@@ -379,3 +379,31 @@ test("tool calls stream in: the name first, the arguments growing", async () => 
   assert.equal((await pending).ok, true);
   await context.close();
 });
+
+test("the settings panel enables built-in tools, sets tool_choice and the round limit, and refuses bad values", async () => {
+  const { page, context, chat, requests } = await chatPage();
+  await chat.part("settings").click();
+  await chat.root.getByLabel("get_flight_info").check();
+  await chat.root.getByLabel("Tool choice").selectOption("function");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  assert.match(await chat.root.locator(".fc-settings [role=alert]").textContent(), /name the function/);
+  await chat.root.getByLabel("Function name").fill("get_flight_info");
+  await chat.root.getByLabel(/Tool rounds/).fill("0");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  assert.match(await chat.root.locator(".fc-settings [role=alert]").textContent(), /between 1 and 100/);
+  await chat.root.getByLabel(/Tool rounds/).fill("3");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  await chat.root.locator(".fc-settings").waitFor({ state: "detached" });
+  const [choice, rounds] = await page.evaluate(() => {
+    const el = document.querySelector("foundry-chat");
+    return [el.toolChoice, el.maxToolRounds];
+  });
+  assert.deepEqual(choice, { type: "function", function: { name: "get_flight_info" } });
+  assert.equal(rounds, 3);
+  const r = await send(page, "flight from Miami to Seattle");
+  assert.equal(r.ok, true);
+  assert.deepEqual(requests[0].tools, [FLIGHT_TOOL]);
+  assert.deepEqual(requests[0].tool_choice, { type: "function", function: { name: "get_flight_info" } });
+  assert.deepEqual((await wire(page)).map((m) => m.role), ["user", "assistant", "tool", "assistant"]);
+  await context.close();
+});
