@@ -10,7 +10,8 @@ const DIST = join(ROOT, "dist");
 const budget = JSON.parse(readFileSync(join(ROOT, "bench/bundle-budget.json"), "utf8"));
 
 // The component's files: the loader, the wasm-bindgen glue, its snippets and the wasm.
-// (The component's CSS is compiled into the wasm; style/page.css belongs to the demo page only.)
+// (The component's CSS is compiled into the wasm; style/page.css and embed.js belong to the demo
+// pages only.)
 function componentFiles() {
   const files = [];
   const walk = (dir) => {
@@ -21,7 +22,7 @@ function componentFiles() {
     }
   };
   walk(DIST);
-  return files.filter((f) => !f.includes("/bench/"));
+  return files.filter((f) => !f.includes("/bench/") && !f.endsWith("/embed.js"));
 }
 
 const rows = componentFiles().map((path) => {

@@ -14,6 +14,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  log "adding the rust-src component (the release wasm builds std from source: scripts/build.sh)"
+  rustup component add rust-src
+fi
+
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
   log "installing trunk $TRUNK_VERSION (takes ~8 min on a cold machine)"
   cargo install --locked trunk --version "$TRUNK_VERSION"

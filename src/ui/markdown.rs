@@ -271,6 +271,17 @@ impl StreamingRenderer {
             .map(|(block, node)| ((*block).clone(), node))
             .collect();
     }
+
+    /// Ends the stream of a reply whose whole text is `text`: pushes what it has not shown
+    /// yet and returns its container when the DOM is exactly `text` rendered from scratch
+    /// (not when a link reference definition asks for a re-parse, or the text differs).
+    pub fn finish(mut self, text: &str) -> Option<Element> {
+        let rest = text.strip_prefix(self.markdown.text())?.to_owned();
+        if !rest.is_empty() {
+            self.push(&rest);
+        }
+        self.markdown.is_exact().then_some(self.container)
+    }
 }
 
 #[cfg(test)]

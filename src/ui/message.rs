@@ -9,6 +9,7 @@ use chat_core::transcript::Entry;
 use chat_core::types::{Content, FinishReason, Part, Role};
 use leptos::html;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 
 use super::markdown::{render_blocks, StreamingRenderer};
@@ -39,8 +40,15 @@ pub fn Message(entry: Entry) -> impl IntoView {
     let body = NodeRef::<html::Div>::new();
     if role == Role::Assistant {
         let markdown = text.clone();
+        let handoff = use_context::<Handoff>();
+        let id = entry.id.clone();
         body.on_load(move |el| {
-            if let Some(doc) = el.owner_document() {
+            // The reply that just streamed already has its DOM: move it, don't rebuild it.
+            if let Some(live) = handoff.and_then(|h| h.take(&id, &markdown)) {
+                while let Some(child) = live.first_child() {
+                    let _ = el.append_child(&child);
+                }
+            } else if let Some(doc) = el.owner_document() {
                 render_blocks(&doc, &el, &chat_markdown::parse(&markdown));
             }
         });
@@ -300,23 +308,68 @@ fn error_title(error: &ChatError) -> String {
     }
 }
 
+/// Where the streamed reply's renderer stands.
+enum LiveDom {
+    NotStarted,
+    Rendering(StreamingRenderer, usize),
+    /// Its DOM went to the finished message.
+    HandedOff,
+}
+
+/// The renderer of the reply being streamed, by reply id, so that the finished message of
+/// that reply takes over its DOM instead of parsing and building the whole reply again
+/// (one long task at the end of a long reply).
+#[derive(Clone)]
+pub struct Handoff(SendWrapper<Rc<RefCell<Option<LiveSlot>>>>);
+
+/// A streamed reply's id and renderer.
+type LiveSlot = (String, Rc<RefCell<LiveDom>>);
+
+impl Default for Handoff {
+    fn default() -> Self {
+        Handoff(SendWrapper::new(Rc::new(RefCell::new(None))))
+    }
+}
+
+impl Handoff {
+    fn register(&self, id: &str, dom: Rc<RefCell<LiveDom>>) {
+        *self.0.borrow_mut() = Some((id.to_owned(), dom));
+    }
+
+    /// The DOM of reply `id` if it was streamed and shows exactly `text`.
+    fn take(&self, id: &str, text: &str) -> Option<web_sys::Element> {
+        let (live_id, dom) = self.0.borrow_mut().take()?;
+        if live_id != id {
+            return None;
+        }
+        let state = std::mem::replace(&mut *dom.borrow_mut(), LiveDom::HandedOff);
+        match state {
+            LiveDom::Rendering(renderer, _) => renderer.finish(text),
+            LiveDom::NotStarted | LiveDom::HandedOff => None,
+        }
+    }
+}
+
 /// The reply being streamed.
 #[component]
 pub fn LiveMessage(reply: LiveReply) -> impl IntoView {
     let body = NodeRef::<html::Div>::new();
     let follow = use_context::<Follow>();
-    let renderer: Rc<RefCell<Option<(StreamingRenderer, usize)>>> = Rc::new(RefCell::new(None));
+    let dom = Rc::new(RefCell::new(LiveDom::NotStarted));
+    if let Some(handoff) = use_context::<Handoff>() {
+        handoff.register(&reply.id, dom.clone());
+    }
     let content = reply.content.clone();
     Effect::new(move |_| {
         let Some(el) = body.get() else { return };
-        let mut slot = renderer.borrow_mut();
-        if slot.is_none() {
+        let mut slot = dom.borrow_mut();
+        if matches!(*slot, LiveDom::NotStarted) {
             let Some(doc) = el.owner_document() else {
                 return;
             };
-            *slot = Some((StreamingRenderer::new(doc, el.unchecked_into()), 0));
+            *slot = LiveDom::Rendering(StreamingRenderer::new(doc, el.unchecked_into()), 0);
         }
-        let Some((renderer, shown)) = slot.as_mut() else {
+        let LiveDom::Rendering(renderer, shown) = &mut *slot else {
             return;
         };
         content.with(|text| {

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 
 use crate::session::ChatController;
 use composer::Composer;
-use message::{LiveMessage, Message};
+use message::{Handoff, LiveMessage, Message};
 
 /// The shadow root's stylesheet.
 pub const STYLES: &str = include_str!("../../style/component.css");
@@ -151,6 +151,7 @@ fn MessageList() -> impl IntoView {
         move || entries.with(|e| e.is_empty()) && live.with(|l| l.is_none())
     };
     provide_context(Follow(std::sync::Arc::new(follow)));
+    provide_context(Handoff::default());
 
     view! {
         <div class="fc-messages" part="messages" node_ref=list on:scroll=on_scroll on:click=on_click

@@ -43,9 +43,41 @@ struct Draft {
     max_tool_rounds: RwSignal<String>,
 }
 
-fn num_text(value: Option<impl ToString>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
+fn num_text<T: Field>(value: Option<T>) -> String {
+    value.map(|v| v.to_text()).unwrap_or_default()
 }
+
+/// A number a settings field holds: read from and shown as text.
+trait Field: Sized {
+    fn from_text(text: &str) -> Option<Self>;
+    fn to_text(&self) -> String;
+}
+
+impl Field for f64 {
+    fn from_text(text: &str) -> Option<Self> {
+        chat_core::number::parse(text)
+    }
+
+    fn to_text(&self) -> String {
+        chat_core::number::to_text(*self)
+    }
+}
+
+macro_rules! integer_fields {
+    ($($t:ty),*) => {$(
+        impl Field for $t {
+            fn from_text(text: &str) -> Option<Self> {
+                text.parse().ok()
+            }
+
+            fn to_text(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+
+integer_fields!(u32, i64, usize);
 
 impl Draft {
     fn load(&self, s: &Settings) {
@@ -210,14 +242,14 @@ impl Draft {
 }
 
 /// Parses an optional number field; empty means unset.
-fn number<T: std::str::FromStr>(label: &str, text: &str) -> Result<Option<T>, String> {
+fn number<T: Field>(label: &str, text: &str) -> Result<Option<T>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse()
+    T::from_text(text)
         .map(Some)
-        .map_err(|_| format!("{label} must be a number (got \"{text}\")."))
+        .ok_or_else(|| format!("{label} must be a number (got \"{text}\")."))
 }
 
 #[component]

@@ -113,7 +113,7 @@ fn ToolCard(call: ToolCall, result: Option<String>) -> impl IntoView {
     let duration = move || {
         run.get()
             .and_then(|r| r.duration_ms)
-            .map(|ms| format!("{ms:.0} ms"))
+            .map(|ms| format!("{} ms", ms.round() as u64))
     };
     let asking = move || run.get().map(|r| r.state) == Some(ToolState::Asking);
     let result_view = result.map(|text| {

@@ -441,7 +441,7 @@ pub fn retry_after_ms(headers: &[(String, String)], now_ms: Option<u64>) -> Opti
 }
 
 fn parse_non_negative(s: &str) -> Option<f64> {
-    let v: f64 = s.parse().ok()?;
+    let v = crate::number::parse(s)?;
     (0.0..1e15).contains(&v).then_some(v)
 }
 

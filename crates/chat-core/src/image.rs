@@ -1,6 +1,7 @@
 //! Image bytes: type sniffing, dimensions, metadata removal (without re-encoding), data URLs,
 //! and the size policy (`ImageOptions` → `Plan`) the app applies before sending an image.
 
+use crate::number::one_decimal;
 use std::fmt;
 
 use base64::alphabet;
@@ -755,9 +756,9 @@ impl fmt::Display for Size {
         if self.0 < 1024 {
             write!(f, "{} bytes", self.0)
         } else if self.0 < MIB {
-            write!(f, "{:.1} KB", n / 1024.0)
+            write!(f, "{} KB", one_decimal(n / 1024.0))
         } else {
-            write!(f, "{:.1} MB", n / MIB as f64)
+            write!(f, "{} MB", one_decimal(n / MIB as f64))
         }
     }
 }

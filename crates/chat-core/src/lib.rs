@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod image;
+pub mod number;
 pub mod request;
 pub mod sse;
 pub mod stream;

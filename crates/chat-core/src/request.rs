@@ -9,6 +9,7 @@
 //!   reference's client (`OpenAI(api_key=…, base_url=…/openai/v1/)`) sends Bearer, and
 //!   Bearer is what every OpenAI-compatible server understands.
 
+use crate::number::to_text;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -195,7 +196,12 @@ fn check_range(field: &str, value: Option<f64>, min: f64, max: f64) -> Result<()
     match value {
         Some(v) if !(min..=max).contains(&v) => Err(ChatError::invalid_input(
             field,
-            format!("{field} must be between {min} and {max} (got {v})."),
+            format!(
+                "{field} must be between {} and {} (got {}).",
+                to_text(min),
+                to_text(max),
+                to_text(v)
+            ),
         )),
         _ => Ok(()),
     }

@@ -824,7 +824,7 @@ impl Tool for Calculate {
 /// `x` rounded to 12 significant digits (hiding binary rounding noise such as
 /// 0.1 + 0.2), as a JSON integer when integral.
 fn tidy_number(x: f64) -> Value {
-    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    let rounded = crate::number::round_significant(x);
     if rounded.fract() == 0.0 && rounded.abs() < 9.0e15 {
         Value::from(rounded as i64)
     } else {
@@ -1083,7 +1083,7 @@ impl Parser<'_> {
             }
         }
         let text = &self.src[start..end];
-        let value = text.parse::<f64>().map_err(|_| self.unexpected('.'))?;
+        let value = crate::number::parse(text).ok_or_else(|| self.unexpected('.'))?;
         self.pos = end;
         finite(value)
     }

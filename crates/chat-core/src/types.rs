@@ -1,6 +1,7 @@
 //! Wire types of the chat-completions protocol: messages, content parts, tool calls,
 //! tool definitions, and the server-sent `finish_reason`.
 
+use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -103,11 +104,38 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Content, D::Error> {
 }
 
 /// Message content: a string, or an array of parts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Content {
     Text(String),
     Parts(Vec<Part>),
+}
+
+/// By the JSON type, without `untagged`'s buffering and retrying (a few KB less wasm).
+impl<'de> Deserialize<'de> for Content {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextOrParts;
+        impl<'de> Visitor<'de> for TextOrParts {
+            type Value = Content;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of content parts")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Content, E> {
+                Ok(Content::Text(text.to_owned()))
+            }
+
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Content, E> {
+                Ok(Content::Text(text))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, parts: A) -> Result<Content, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(parts)).map(Content::Parts)
+            }
+        }
+        d.deserialize_any(TextOrParts)
+    }
 }
 
 impl Default for Content {
@@ -374,6 +402,35 @@ mod tests {
         let back = serde_json::to_value(&m).unwrap();
         assert_eq!(back["content"][1]["image_url"]["detail"], "low");
         assert!(back["content"][0].get("image_url").is_none());
+    }
+
+    #[test]
+    fn content_is_a_string_or_an_array_of_parts_and_nothing_else() {
+        assert_eq!(
+            serde_json::from_str::<Content>(r#""a \"quoted\" \u00e9""#).unwrap(),
+            Content::Text("a \"quoted\" é".into())
+        );
+        assert_eq!(
+            serde_json::from_str::<Content>(r#"[{"type":"text","text":"hi"}]"#).unwrap(),
+            Content::Parts(vec![Part::Text { text: "hi".into() }])
+        );
+        assert_eq!(
+            serde_json::from_str::<Content>("[]").unwrap(),
+            Content::Parts(vec![])
+        );
+        for bad in ["42", "null", "{}", r#"[{"type":"video"}]"#, r#"["text"]"#] {
+            assert!(serde_json::from_str::<Content>(bad).is_err(), "{bad}");
+        }
+        let err = serde_json::from_str::<Content>("true").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a string or an array of content parts"),
+            "{err}"
+        );
+        // Inside a message (an internally tagged enum buffers its fields first).
+        let m: Message = serde_json::from_str(r#"{"content":"hi","role":"user"}"#).unwrap();
+        assert_eq!(m, Message::user("hi"));
+        assert!(serde_json::from_str::<Message>(r#"{"role":"user","content":7}"#).is_err());
     }
 
     #[test]

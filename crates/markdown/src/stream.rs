@@ -170,6 +170,13 @@ impl StreamingDocument {
         &self.text
     }
 
+    /// Whether the finished blocks and the last built tail are together exactly
+    /// `parse(self.text())`, so that [`StreamingDocument::finish`] would return them
+    /// unchanged: true unless a link reference definition was seen.
+    pub fn is_exact(&self) -> bool {
+        !self.saw_ref_defs && !self.tail_stale
+    }
+
     /// Ends the stream: the exact blocks of the whole text, equal to `parse(self.text())`.
     pub fn finish(mut self) -> Vec<Block> {
         self.build_tail();

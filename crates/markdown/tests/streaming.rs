@@ -157,6 +157,32 @@ fn a_late_reference_definition_links_earlier_blocks_only_after_finish() {
 }
 
 #[test]
+fn what_was_pushed_is_exact_unless_a_reference_definition_was_seen() {
+    for doc in DOCS {
+        let mut streaming = StreamingDocument::new();
+        for chunk in char_chunks(doc) {
+            streaming.push(chunk);
+        }
+        let tail = streaming.tail().to_vec();
+        let shown: Vec<Block> = streaming.finished().iter().cloned().chain(tail).collect();
+        assert_eq!(streaming.is_exact(), !doc.contains("]: "), "{doc:?}");
+        if streaming.is_exact() {
+            assert_eq!(shown, parse(doc), "{doc:?}");
+        }
+    }
+    let mut late = StreamingDocument::new();
+    late.push("See [docs].\n\n[docs]: https://example.com\n");
+    assert!(!late.is_exact());
+    let mut plain = StreamingDocument::new();
+    plain.push("a\n\nb");
+    assert!(plain.is_exact());
+    plain.append("c");
+    assert!(!plain.is_exact(), "text appended since the last tail build");
+    plain.tail();
+    assert!(plain.is_exact());
+}
+
+#[test]
 fn a_crlf_split_across_pushes_is_one_line_ending() {
     let mut streaming = StreamingDocument::new();
     streaming.push("a\r");
