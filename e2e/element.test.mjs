@@ -540,7 +540,7 @@ test("send() with images: a Blob, a File and a data-URL string arrive with their
 });
 
 test("send() with images: oversized ones arrive downscaled (in a worker), rotated ones upright, transparent ones as PNG", async () => {
-  const { page, context, problems } = await embedPage();
+  const { page, context, problems, requests } = await embedPage();
   const workers = [];
   page.on("worker", (w) => workers.push(w.url()));
   await defineImageHelpers(page);
@@ -556,6 +556,20 @@ test("send() with images: oversized ones arrive downscaled (in a worker), rotate
     { n: 2, width: 20, height: 60, type: "image/jpeg" },
     { n: 3, width: 2048, height: 512, type: "image/png" },
   ]);
+  // The rotated photo (stored: red left half, blue right half; EXIF 6 = turn 90° clockwise)
+  // must arrive turned, not squeezed: red on top, blue below.
+  const sent = JSON.parse(requests.find((q) => q.url.includes("/chat/completions")).body).messages.at(-1).content;
+  const colours = await page.evaluate(async (url) => {
+    const bytes = Uint8Array.from(atob(url.split(",")[1]), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes]));
+    const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d");
+    ctx.drawImage(bitmap, 0, 0);
+    const at = (x, y) => [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)];
+    return { top: at(5, 10), bottom: at(5, 50) };
+  }, sent[1].image_url.url);
+  const red = ([r, , b]) => r > 150 && b < 100;
+  const blue = ([r, , b]) => b > 150 && r < 100;
+  assert.ok(red(colours.top) && blue(colours.bottom), JSON.stringify(colours));
   assert.equal(workers.length, 3, "each redraw ran in a worker");
   assert.ok(workers.every((u) => u.endsWith("/src/images.js")), workers.join(", "));
   assert.deepEqual(problems, [], "the worker loads under the page's strict CSP");
@@ -597,5 +611,24 @@ test("send() with a bad image rejects with invalid_input naming it, and nothing 
   assert.equal(outcome.busy, false);
   assert.equal(requests.filter((q) => q.url.includes("/chat/completions")).length, 0, "the endpoint received nothing");
   assert.equal(await a.user.count(), 0);
+  await context.close();
+});
+
+test("send() with images rejects as aborted when the conversation is cleared while they are prepared", async () => {
+  const { page, context, requests } = await embedPage();
+  await defineImageHelpers(page);
+  const outcome = await page.evaluate(async () => {
+    const el = document.getElementById("chat-a");
+    const pending = el.send("big one", { images: [await window.drawn(3000, 2000, "image/jpeg")] });
+    el.clear();
+    try {
+      await pending;
+      return null;
+    } catch (e) {
+      return { kind: e.kind, messages: el.messages.length };
+    }
+  });
+  assert.deepEqual(outcome, { kind: "aborted", messages: 0 });
+  assert.equal(requests.filter((q) => q.url.includes("/chat/completions")).length, 0);
   await context.close();
 });

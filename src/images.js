@@ -1,9 +1,10 @@
-// The JS side of src/images.rs: reads data-URL strings given to `send()`, and redraws images
-// off the main thread. This one module is both the helpers the wasm imports and, started with `new Worker(import.meta.url, {type: "module"})`,
-// the worker itself: a same-origin script, so a page CSP that lets the component load
-// (script-src 'self') lets the worker load too. The worker decodes the original file (EXIF
-// orientation applied), draws it at the requested size with high-quality smoothing on an
-// OffscreenCanvas and encodes it; the page only posts the Blob and gets a Blob back.
+// The JS side of src/images.rs: reads the data-URL strings given to `send()` and redraws
+// images off the main thread. This one module is both the helpers the wasm imports and,
+// started with `new Worker(import.meta.url, {type: "module"})`, the worker itself: a
+// same-origin script, so a page CSP that lets the component load (script-src 'self') lets
+// the worker load too. The worker decodes the original file (EXIF orientation applied),
+// draws it at the requested size with high-quality smoothing on an OffscreenCanvas and
+// encodes it; the page only posts the Blob and gets a Blob back.
 
 // The bytes of a base64 `data:` URL as a Blob, or why it is not one (a string).
 export function dataUrlBlob(url) {

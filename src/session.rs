@@ -834,7 +834,8 @@ impl ChatController {
     /// `send(text, {images})`: resolves with the final assistant entry once the turn is
     /// over (the partial one, `stopped: true`, after a stop); rejects with the error. The
     /// images go through the composer's pipeline first; a refused one rejects the promise
-    /// (`invalid_input`, naming the image) and nothing is sent.
+    /// (`invalid_input`, naming the image) and nothing is sent, as does (`aborted`) a
+    /// `clear()` or a new `messages` while they are being prepared.
     pub fn send_js(&self, text: String, options: JsValue) -> js_sys::Promise {
         let mut settle = None;
         let promise = js_sys::Promise::new(&mut |resolve, reject| {
@@ -865,6 +866,7 @@ impl ChatController {
             return promise;
         }
         let this = self.clone();
+        let epoch = self.inner.epoch.get();
         wasm_bindgen_futures::spawn_local(async move {
             let mut ready = Vec::with_capacity(sources.len());
             for (blob, name) in sources {
@@ -872,6 +874,11 @@ impl ChatController {
                     Ok(image) => ready.push(image),
                     Err(refusal) => return waiter.fail(&image_error(&refusal)),
                 }
+            }
+            // The conversation was cleared or replaced meanwhile: the message belonged to
+            // the old one.
+            if this.inner.epoch.get() != epoch {
+                return waiter.fail(&ChatError::aborted());
             }
             this.send_and_wait(text, ready, waiter);
         });
