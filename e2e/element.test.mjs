@@ -632,3 +632,26 @@ test("send() with images rejects as aborted when the conversation is cleared whi
   assert.equal(requests.filter((q) => q.url.includes("/chat/completions")).length, 0);
   await context.close();
 });
+
+test("send() with images on a page whose CSP forbids workers: the page redraws them itself", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The embed page with `worker-src 'none'` added to its policy.
+  await page.route("**/embed.html", async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace("object-src 'none';", "object-src 'none'; worker-src 'none';");
+    await route.fulfill({ response, body });
+  });
+  const workers = [];
+  page.on("worker", (w) => workers.push(w.url()));
+  await page.goto(`${server.url}/embed.html`);
+  assert.match(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content"), /worker-src 'none'/);
+  await page.waitForFunction(() => document.getElementById("chat-a")?.shadowRoot?.querySelector('[part~="input"]'));
+  await defineImageHelpers(page);
+  const entry = await page.evaluate(async () =>
+    document.getElementById("chat-a").send("wide", { images: [await window.drawn(3000, 1500, "image/jpeg")] }),
+  );
+  assert.deepEqual(describedImages(entry.content), [{ n: 1, width: 2048, height: 1024, type: "image/jpeg" }]);
+  assert.deepEqual(workers, [], "no worker ran");
+  await context.close();
+});
