@@ -470,3 +470,188 @@ test("persist saves the transcript after each entry and restores it on load, wit
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** In the page: helpers that draw test images (PNG/JPEG Blobs of a given size). */
+function defineImageHelpers(page) {
+  return page.evaluate(() => {
+    window.drawn = async (w, h, type = "image/png", alpha = false) => {
+      const canvas = new OffscreenCanvas(w, h);
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#c33";
+      ctx.fillRect(0, 0, w / 2, h);
+      ctx.fillStyle = "#33c";
+      ctx.fillRect(w / 2, 0, w / 2, h);
+      if (alpha) ctx.clearRect(0, 0, w / 4, h / 4);
+      return canvas.convertToBlob({ type });
+    };
+    // A JPEG with an EXIF APP1 segment (big-endian) holding `orientation`, right after SOI.
+    window.rotatedJpeg = async (w, h, orientation) => {
+      const jpeg = new Uint8Array(await (await window.drawn(w, h, "image/jpeg")).arrayBuffer());
+      const exif = [...new TextEncoder().encode("Exif\0\0MM\0\x2a\0\0\0\x08"), 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+      const segment = [0xff, 0xe1, 0, exif.length + 2, ...exif];
+      return new Blob([jpeg.subarray(0, 2), new Uint8Array(segment), jpeg.subarray(2)], { type: "image/jpeg" });
+    };
+    window.asDataUrl = (blob) =>
+      new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.readAsDataURL(blob);
+      });
+  });
+}
+
+/** The `Image N: W×H pixels, B bytes (type).` lines of the demo endpoint's reply. */
+function describedImages(content) {
+  return [...content.matchAll(/Image (\d+): (\d+)×(\d+) pixels, (\d+) bytes \((image\/[a-z]+)\)/g)].map((m) => ({
+    n: Number(m[1]),
+    width: Number(m[2]),
+    height: Number(m[3]),
+    type: m[5],
+  }));
+}
+
+test("send() with images: a Blob, a File and a data-URL string arrive with their exact dimensions", async () => {
+  const { page, context, requests, problems } = await embedPage();
+  await defineImageHelpers(page);
+  const r = await page.evaluate(async () => {
+    const el = document.getElementById("chat-a");
+    const blob = await window.drawn(37, 23);
+    const file = new File([await window.drawn(20, 10, "image/jpeg")], "photo.jpg", { type: "image/jpeg" });
+    const url = await window.asDataUrl(await window.drawn(5, 7));
+    const entry = await el.send("What is in these?", { images: [blob, file, url] });
+    return { entry, messages: el.messages };
+  });
+  assert.deepEqual(describedImages(r.entry.content), [
+    { n: 1, width: 37, height: 23, type: "image/png" },
+    { n: 2, width: 20, height: 10, type: "image/jpeg" },
+    { n: 3, width: 5, height: 7, type: "image/png" },
+  ]);
+  const chats = requests.filter((q) => q.url.includes("/chat/completions"));
+  assert.equal(chats.length, 1);
+  const content = JSON.parse(chats[0].body).messages.at(-1).content;
+  assert.deepEqual(content[0], { type: "text", text: "What is in these?" });
+  assert.deepEqual(
+    content.slice(1).map((p) => [p.type, p.image_url.url.slice(0, 22)]),
+    [["image_url", "data:image/png;base64,"], ["image_url", "data:image/jpeg;base64"], ["image_url", "data:image/png;base64,"]],
+  );
+  assert.deepEqual(r.messages[0].content, content, "the transcript's user entry is what was sent");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("send() with images: oversized ones arrive downscaled (in a worker), rotated ones upright, transparent ones as PNG", async () => {
+  const { page, context, problems, requests } = await embedPage();
+  const workers = [];
+  page.on("worker", (w) => workers.push(w.url()));
+  await defineImageHelpers(page);
+  const r = await page.evaluate(async () => {
+    const el = document.getElementById("chat-a");
+    const wide = await window.drawn(3000, 1500, "image/jpeg");
+    const rotated = await window.rotatedJpeg(60, 20, 6);
+    const logo = await window.drawn(4000, 1000, "image/png", true);
+    return el.send("", { images: [wide, rotated, logo] });
+  });
+  assert.deepEqual(describedImages(r.content), [
+    { n: 1, width: 2048, height: 1024, type: "image/jpeg" },
+    { n: 2, width: 20, height: 60, type: "image/jpeg" },
+    { n: 3, width: 2048, height: 512, type: "image/png" },
+  ]);
+  // The rotated photo (stored: red left half, blue right half; EXIF 6 = turn 90° clockwise)
+  // must arrive turned, not squeezed: red on top, blue below.
+  const sent = JSON.parse(requests.find((q) => q.url.includes("/chat/completions")).body).messages.at(-1).content;
+  const colours = await page.evaluate(async (url) => {
+    const bytes = Uint8Array.from(atob(url.split(",")[1]), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes]));
+    const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d");
+    ctx.drawImage(bitmap, 0, 0);
+    const at = (x, y) => [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)];
+    return { top: at(5, 10), bottom: at(5, 50) };
+  }, sent[1].image_url.url);
+  const red = ([r, , b]) => r > 150 && b < 100;
+  const blue = ([r, , b]) => b > 150 && r < 100;
+  assert.ok(red(colours.top) && blue(colours.bottom), JSON.stringify(colours));
+  assert.equal(workers.length, 3, "each redraw ran in a worker");
+  assert.ok(workers.every((u) => u.endsWith("/src/images.js")), workers.join(", "));
+  assert.deepEqual(problems, [], "the worker loads under the page's strict CSP");
+  await context.close();
+});
+
+test("send() with a bad image rejects with invalid_input naming it, and nothing is sent or added", async () => {
+  const { page, context, requests, a } = await embedPage();
+  await defineImageHelpers(page);
+  const outcome = await page.evaluate(async () => {
+    const el = document.getElementById("chat-a");
+    const attempt = async (images) => {
+      try {
+        await el.send("look", { images });
+        return null;
+      } catch (e) {
+        return { isError: e instanceof Error, kind: e.kind, param: e.param, message: e.message };
+      }
+    };
+    const good = await window.drawn(8, 8);
+    const pdf = new File([new TextEncoder().encode("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n")], "report.png", { type: "image/png" });
+    return {
+      pdf: await attempt([good, pdf]),
+      url: await attempt(["https://example.com/cat.png"]),
+      notImage: await attempt([42]),
+      messages: el.messages,
+      busy: el.busy,
+    };
+  });
+  assert.deepEqual(outcome.pdf, {
+    isError: true,
+    kind: "invalid_input",
+    param: "images",
+    message: "images[1] (report.png): This file is a PDF, not an image.",
+  });
+  assert.match(outcome.url.message, /^images\[0\]: This is not a valid image data URL/);
+  assert.equal(outcome.notImage.message, "images[0]: This is not a File, a Blob or a data-URL string.");
+  assert.deepEqual(outcome.messages, [], "nothing added to the transcript");
+  assert.equal(outcome.busy, false);
+  assert.equal(requests.filter((q) => q.url.includes("/chat/completions")).length, 0, "the endpoint received nothing");
+  assert.equal(await a.user.count(), 0);
+  await context.close();
+});
+
+test("send() with images rejects as aborted when the conversation is cleared while they are prepared", async () => {
+  const { page, context, requests } = await embedPage();
+  await defineImageHelpers(page);
+  const outcome = await page.evaluate(async () => {
+    const el = document.getElementById("chat-a");
+    const pending = el.send("big one", { images: [await window.drawn(3000, 2000, "image/jpeg")] });
+    el.clear();
+    try {
+      await pending;
+      return null;
+    } catch (e) {
+      return { kind: e.kind, messages: el.messages.length };
+    }
+  });
+  assert.deepEqual(outcome, { kind: "aborted", messages: 0 });
+  assert.equal(requests.filter((q) => q.url.includes("/chat/completions")).length, 0);
+  await context.close();
+});
+
+test("send() with images on a page whose CSP forbids workers: the page redraws them itself", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The embed page with `worker-src 'none'` added to its policy.
+  await page.route("**/embed.html", async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace("object-src 'none';", "object-src 'none'; worker-src 'none';");
+    await route.fulfill({ response, body });
+  });
+  const workers = [];
+  page.on("worker", (w) => workers.push(w.url()));
+  await page.goto(`${server.url}/embed.html`);
+  assert.match(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content"), /worker-src 'none'/);
+  await page.waitForFunction(() => document.getElementById("chat-a")?.shadowRoot?.querySelector('[part~="input"]'));
+  await defineImageHelpers(page);
+  const entry = await page.evaluate(async () =>
+    document.getElementById("chat-a").send("wide", { images: [await window.drawn(3000, 1500, "image/jpeg")] }),
+  );
+  assert.deepEqual(describedImages(entry.content), [{ n: 1, width: 2048, height: 1024, type: "image/jpeg" }]);
+  assert.deepEqual(workers, [], "no worker ran");
+  await context.close();
+});

@@ -1,19 +1,44 @@
 //! The browser side of attaching an image: reads a `File`/`Blob`, checks its real bytes with
 //! `chat_core::image`, removes metadata without re-encoding when the image fits the limits,
-//! and otherwise decodes it off the main thread (`createImageBitmap`), draws it scaled on an
-//! `OffscreenCanvas` and re-encodes it (`convertToBlob`) until it fits. Refusals are plain
-//! sentences naming the file.
+//! and otherwise redraws it scaled and re-encodes it until it fits. Refusals are plain
+//! sentences naming the file. Also reads the images given to `send(text, {images})`.
+//!
+//! Redrawing runs in a worker (`src/images.js`): decoding a 12-megapixel photo and
+//! drawing it scaled takes hundreds of milliseconds that would otherwise freeze the page
+//! (Chromium runs the scaled draw, and `createImageBitmap`'s own resize options, on the
+//! calling thread). Where no worker can start (a page CSP without `'self'` workers), the
+//! same steps run here (`createImageBitmap` + `OffscreenCanvas`).
 //!
 //! Re-encoding keeps what matters about the source: PNGs with an alpha channel (or a `tRNS`
 //! chunk) and GIFs (often transparent graphics) become PNG, WebP stays WebP (the browser may
 //! answer with PNG instead: the real bytes decide the type sent), everything else becomes
-//! JPEG at quality 0.9. The aspect ratio is kept (`chat_core::image::plan` picks the size).
+//! JPEG at quality 0.9. The aspect ratio is kept (`chat_core::image::plan` picks the size),
+//! and a photo whose EXIF orientation tag is removed is redrawn upright.
 
 use chat_core::image::{self, ImageOptions, ImageType, Plan, Refusal};
 use js_sys::Uint8Array;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ImageBitmap, ImageEncodeOptions, OffscreenCanvas};
+
+#[wasm_bindgen(module = "/src/images.js")]
+extern "C" {
+    /// The bytes of a base64 `data:` URL as a `Blob`, or why it is not one (a string).
+    #[wasm_bindgen(js_name = dataUrlBlob)]
+    fn data_url_blob(url: &str) -> JsValue;
+
+    /// Decodes `blob`, draws it at `width`×`height` and encodes it as `mime` in a worker;
+    /// rejects with `"decode"`, `"encode"` or `"unavailable"` (no worker could run).
+    #[wasm_bindgen(js_name = redrawInWorker)]
+    fn redraw_in_worker(
+        blob: &Blob,
+        width: u32,
+        height: u32,
+        mime: &str,
+        quality: f64,
+    ) -> js_sys::Promise;
+}
 
 /// An image ready to be sent: a data URL of its (metadata-free) bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +68,8 @@ impl std::fmt::Display for ImageRefusal {
 /// practice).
 const MAX_ROUNDS: usize = 6;
 const JPEG_QUALITY: f64 = 0.9;
+const DAMAGED: &str = "This image is damaged or in a form this browser cannot decode.";
+const NOT_ENCODED: &str = "The browser could not re-encode this image.";
 
 /// A refusal for attaching more than `options.max_count` images.
 pub fn too_many(name: &str, options: &ImageOptions) -> ImageRefusal {
@@ -53,6 +80,57 @@ pub fn too_many(name: &str, options: &ImageOptions) -> ImageRefusal {
         }
         .to_string(),
     }
+}
+
+/// The `images` of `send(text, {images})`: an array of `File`s, `Blob`s or data-URL strings
+/// (absent, `null` or `[]`: none), each with the name its refusals use — `images[i]`, plus
+/// the file name of a `File`. A wrong value, a bad data URL or too many images is refused.
+pub fn from_js(
+    images: &JsValue,
+    options: &ImageOptions,
+) -> Result<Vec<(Blob, String)>, ImageRefusal> {
+    if images.is_undefined() || images.is_null() {
+        return Ok(Vec::new());
+    }
+    let refuse = |name: String, reason: String| ImageRefusal { name, reason };
+    let Some(list) = images.dyn_ref::<js_sys::Array>() else {
+        return Err(refuse(
+            "images".to_owned(),
+            "images must be an array of Files, Blobs or data-URL strings.".to_owned(),
+        ));
+    };
+    if options.check_count(list.length() as usize).is_err() {
+        return Err(too_many("images", options));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let mut name = format!("images[{i}]");
+            if let Some(file) = item.dyn_ref::<web_sys::File>() {
+                name = format!("{name} ({})", file.name());
+            }
+            if let Some(blob) = item.dyn_ref::<Blob>() {
+                return Ok((blob.clone(), name));
+            }
+            let Some(url) = item.as_string() else {
+                return Err(refuse(
+                    name,
+                    "This is not a File, a Blob or a data-URL string.".to_owned(),
+                ));
+            };
+            let blob = data_url_blob(&url);
+            match blob.dyn_into::<Blob>() {
+                Ok(blob) => Ok((blob, name)),
+                Err(why) => Err(refuse(
+                    name,
+                    format!(
+                        "This is not a valid image data URL ({}).",
+                        why.as_string().unwrap_or_default()
+                    ),
+                )),
+            }
+        })
+        .collect()
 }
 
 /// Prepares one file or blob for sending (see the module docs).
@@ -73,7 +151,7 @@ pub async fn process(
         .await
         .map_err(|_| refuse("The file could not be read.".to_owned()))?;
     let ty = image::classify(&bytes).map_err(|e| refuse(e.to_string()))?;
-    let header_dims = image::dimensions(&bytes).map_err(|e| refuse(e.to_string()))?;
+    let (w, h) = image::dimensions(&bytes).map_err(|e| refuse(e.to_string()))?;
     let stripped = image::strip_metadata(&bytes).map_err(|e| refuse(e.to_string()))?;
     let orientation = if ty == ImageType::Jpeg {
         jpeg_orientation(&bytes)
@@ -81,24 +159,29 @@ pub async fn process(
         1
     };
     drop(bytes);
-    let mut current = Encoded {
+    // Orientations 5–8 turn the picture a quarter: upright, width and height swap.
+    let upright = if orientation >= 5 { (h, w) } else { (w, h) };
+    let current = Encoded {
         ty,
         bytes: stripped,
-        dims: header_dims,
+        dims: upright,
     };
-    if let Plan::Refuse(r) = image::plan(current.bytes.len(), ty, header_dims, options) {
+    let plan = image::plan(current.bytes.len(), ty, upright, options);
+    if let Plan::Refuse(r) = plan {
         return Err(refuse(r.to_string()));
     }
     yield_now().await;
-    // Decoded once, off the main thread and upright (EXIF orientation applied); this also
-    // proves the browser can decode the file before it is sent unchanged.
-    let bitmap = decode(blob).await.map_err(refuse)?;
-    current.dims = (bitmap.width(), bitmap.height());
-    let output = output_type(ty, &current.bytes);
     // The stripped bytes lost the EXIF orientation: a rotated photo is redrawn upright.
-    let result = shrink(&bitmap, current, orientation != 1, output, options).await;
-    bitmap.close();
-    result.map(finish).map_err(refuse)
+    if plan == Plan::SendAsIs && orientation == 1 {
+        // Sent unchanged; decoding it (off the main thread) proves the browser can.
+        decode(blob).await.map_err(refuse)?.close();
+        return Ok(finish(current));
+    }
+    let output = output_type(ty, &current.bytes);
+    shrink(blob, current, orientation != 1, output, options)
+        .await
+        .map(finish)
+        .map_err(refuse)
 }
 
 /// Image bytes with their type and size.
@@ -108,9 +191,9 @@ struct Encoded {
     dims: (u32, u32),
 }
 
-/// Re-plans and redraws until the plan says the image can be sent.
+/// Re-plans and redraws `source` until the plan says the image can be sent.
 async fn shrink(
-    bitmap: &ImageBitmap,
+    source: &Blob,
     mut current: Encoded,
     mut redraw_anyway: bool,
     output: ImageType,
@@ -124,7 +207,7 @@ async fn shrink(
             Plan::Downscale { target_w, target_h } => (target_w, target_h),
         };
         redraw_anyway = false;
-        current = redraw(bitmap, (w, h), output).await?;
+        current = redraw(source, (w, h), output).await?;
         yield_now().await;
     }
     Err(Refusal::OverBudget {
@@ -144,17 +227,23 @@ fn finish(image: Encoded) -> ProcessedImage {
     }
 }
 
-/// Draws the decoded image at `(w, h)` and encodes it as `output`. Scaling while drawing
-/// (high smoothing quality) keeps the main thread free: `createImageBitmap`'s own resize
-/// options run on the main thread in Chromium (a 110–280 ms task for 12 MP).
-async fn redraw(
-    bitmap: &ImageBitmap,
-    (w, h): (u32, u32),
-    output: ImageType,
-) -> Result<Encoded, String> {
-    let cannot = |_| "The browser could not re-encode this image.".to_owned();
-    let blob = encode(bitmap, (w, h), output).await.map_err(cannot)?;
-    let bytes = read_bytes(&blob).await.map_err(cannot)?;
+/// Decodes `source` upright, draws it at `(w, h)` and encodes it as `output`: in a worker,
+/// or here when none can run.
+async fn redraw(source: &Blob, (w, h): (u32, u32), output: ImageType) -> Result<Encoded, String> {
+    let promise = redraw_in_worker(source, w, h, output.mime(), JPEG_QUALITY);
+    let blob = match JsFuture::from(promise).await {
+        Ok(blob) => blob
+            .dyn_into::<Blob>()
+            .map_err(|_| NOT_ENCODED.to_owned())?,
+        Err(e) if e.as_string().as_deref() == Some("decode") => return Err(DAMAGED.to_owned()),
+        Err(e) if e.as_string().as_deref() == Some("unavailable") => {
+            redraw_here(source, (w, h), output).await?
+        }
+        Err(_) => return Err(NOT_ENCODED.to_owned()),
+    };
+    let bytes = read_bytes(&blob)
+        .await
+        .map_err(|_| NOT_ENCODED.to_owned())?;
     let ty = image::classify(&bytes).map_err(|e| e.to_string())?;
     Ok(Encoded {
         ty,
@@ -163,18 +252,25 @@ async fn redraw(
     })
 }
 
+/// [`redraw`] on this thread: what the worker does, for pages where it cannot run.
+async fn redraw_here(source: &Blob, size: (u32, u32), output: ImageType) -> Result<Blob, String> {
+    let bitmap = decode(source).await?;
+    let blob = encode(&bitmap, size, output).await;
+    bitmap.close();
+    blob.map_err(|_| NOT_ENCODED.to_owned())
+}
+
 /// `createImageBitmap` of the whole file; a failure means the browser cannot decode it.
 async fn decode(source: &Blob) -> Result<ImageBitmap, String> {
-    let cannot = || "This image is damaged or in a form this browser cannot decode.".to_owned();
-    let window = web_sys::window().ok_or_else(cannot)?;
+    let window = web_sys::window().ok_or_else(|| DAMAGED.to_owned())?;
     let promise = window
         .create_image_bitmap_with_blob(source)
-        .map_err(|_| cannot())?;
+        .map_err(|_| DAMAGED.to_owned())?;
     JsFuture::from(promise)
         .await
         .ok()
         .and_then(|b| b.dyn_into::<ImageBitmap>().ok())
-        .ok_or_else(cannot)
+        .ok_or_else(|| DAMAGED.to_owned())
 }
 
 async fn encode(
@@ -498,6 +594,89 @@ mod tests {
             .await
             .expect_err("refused");
         assert!(refusal.reason.contains("damaged"), "{refusal}");
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_worker_redraws_at_the_requested_size() {
+        let blob = drawn(640, 480, "image/png", false, false).await;
+        let promise = redraw_in_worker(&blob, 320, 240, "image/jpeg", JPEG_QUALITY);
+        let out: Blob = JsFuture::from(promise)
+            .await
+            .expect("the worker ran")
+            .dyn_into()
+            .expect("a blob");
+        let bytes = read_bytes(&out).await.expect("bytes");
+        assert_eq!(image::classify(&bytes), Ok(ImageType::Jpeg));
+        assert_eq!(image::dimensions(&bytes), Ok((320, 240)));
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_worker_reports_a_file_it_cannot_decode() {
+        let promise = redraw_in_worker(&blob_of(b"not an image"), 10, 10, "image/png", 1.0);
+        let error = JsFuture::from(promise).await.expect_err("refused");
+        assert_eq!(error.as_string().as_deref(), Some("decode"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn without_a_worker_the_page_redraws_the_same_way() {
+        let blob = drawn(600, 300, "image/png", false, true).await;
+        let out = redraw_here(&blob, (200, 100), ImageType::Png)
+            .await
+            .expect("redrawn");
+        let bytes = read_bytes(&out).await.expect("bytes");
+        assert_eq!(image::classify(&bytes), Ok(ImageType::Png));
+        assert_eq!(image::dimensions(&bytes), Ok((200, 100)));
+        assert!(png_has_alpha(&bytes), "the transparency is kept");
+        let damaged = redraw_here(&blob_of(b"GIF89a"), (1, 1), ImageType::Png).await;
+        assert_eq!(damaged.expect_err("refused"), DAMAGED);
+    }
+
+    #[wasm_bindgen_test]
+    async fn send_images_take_files_blobs_and_data_urls_named_by_index() {
+        let png = read_bytes(&drawn(8, 8, "image/png", false, false).await)
+            .await
+            .expect("bytes");
+        let file = web_sys::File::new_with_u8_array_sequence(
+            &js_sys::Array::of1(&Uint8Array::from(png.as_slice())),
+            "dot.png",
+        )
+        .expect("file");
+        let url = image::data_url("image/png", &png);
+        let list = js_sys::Array::of3(&blob_of(&png), &file, &JsValue::from_str(&url));
+        let options = ImageOptions::default();
+        let sources = from_js(&list, &options).expect("accepted");
+        let names: Vec<&str> = sources.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["images[0]", "images[1] (dot.png)", "images[2]"]);
+        assert_eq!(
+            read_bytes(&sources[2].0).await.expect("bytes"),
+            png,
+            "the data URL's bytes"
+        );
+        assert_eq!(from_js(&JsValue::UNDEFINED, &options), Ok(Vec::new()));
+
+        let bad = js_sys::Array::of2(&file, &JsValue::from_str("https://example.com/a.png"));
+        let refusal = from_js(&bad, &options).expect_err("not a data URL");
+        assert_eq!(refusal.name, "images[1]");
+        assert!(refusal.reason.contains("data:"), "{refusal}");
+        let number =
+            from_js(&js_sys::Array::of1(&JsValue::from_f64(3.0)), &options).expect_err("a number");
+        assert_eq!(
+            number.to_string(),
+            "images[0]: This is not a File, a Blob or a data-URL string."
+        );
+        assert!(
+            from_js(&JsValue::from_str(&url), &options).is_err(),
+            "not an array"
+        );
+        let few = ImageOptions {
+            max_count: 1,
+            ..ImageOptions::default()
+        };
+        let many = from_js(&js_sys::Array::of2(&file, &file), &few).expect_err("too many");
+        assert_eq!(
+            many.to_string(),
+            "images: At most 1 images can be attached to one message."
+        );
     }
 
     #[wasm_bindgen_test]

@@ -27,7 +27,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 use crate::client::{self, Abort, AbortReason};
-use crate::images::ProcessedImage;
+use crate::images::{self, ImageRefusal, ProcessedImage};
 use crate::settings::Settings;
 
 /// The reply being streamed: its own signals, so finished messages never re-render.
@@ -122,6 +122,13 @@ struct Inner {
 struct Waiter {
     resolve: js_sys::Function,
     reject: js_sys::Function,
+}
+
+impl Waiter {
+    /// Rejects the promise with `error`.
+    fn fail(self, error: &ChatError) {
+        let _ = self.reject.call1(&JsValue::NULL, &error_to_js(error));
+    }
 }
 
 /// How long the `tokenProvider` may take before the request fails as `auth`.
@@ -825,7 +832,10 @@ impl ChatController {
     }
 
     /// `send(text, {images})`: resolves with the final assistant entry once the turn is
-    /// over (the partial one, `stopped: true`, after a stop); rejects with the error.
+    /// over (the partial one, `stopped: true`, after a stop); rejects with the error. The
+    /// images go through the composer's pipeline first; a refused one rejects the promise
+    /// (`invalid_input`, naming the image) and nothing is sent, as does (`aborted`) a
+    /// `clear()` or a new `messages` while they are being prepared.
     pub fn send_js(&self, text: String, options: JsValue) -> js_sys::Promise {
         let mut settle = None;
         let promise = js_sys::Promise::new(&mut |resolve, reject| {
@@ -834,13 +844,53 @@ impl ChatController {
         let Some(waiter) = settle else {
             return promise;
         };
-        match check_send_options(&options).and_then(|()| self.send_text(text)) {
-            Ok(()) => self.inner.waiters.borrow_mut().push(waiter),
-            Err(e) => {
-                let _ = waiter.reject.call1(&JsValue::NULL, &error_to_js(&e));
+        let image_options = self.settings.with_untracked(|s| s.image_options.clone());
+        let images = if options.is_object() {
+            js_sys::Reflect::get(&options, &JsValue::from_str("images")).unwrap_or_default()
+        } else {
+            JsValue::UNDEFINED
+        };
+        let sources = match images::from_js(&images, &image_options) {
+            Ok(sources) => sources,
+            Err(refusal) => {
+                waiter.fail(&image_error(&refusal));
+                return promise;
             }
+        };
+        if sources.is_empty() {
+            self.send_and_wait(text, Vec::new(), waiter);
+            return promise;
         }
+        if let Err(e) = self.ensure_idle() {
+            waiter.fail(&e);
+            return promise;
+        }
+        let this = self.clone();
+        let epoch = self.inner.epoch.get();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut ready = Vec::with_capacity(sources.len());
+            for (blob, name) in sources {
+                match images::process(&blob, &name, &image_options).await {
+                    Ok(image) => ready.push(image),
+                    Err(refusal) => return waiter.fail(&image_error(&refusal)),
+                }
+            }
+            // The conversation was cleared or replaced meanwhile: the message belonged to
+            // the old one.
+            if this.inner.epoch.get() != epoch {
+                return waiter.fail(&ChatError::aborted());
+            }
+            this.send_and_wait(text, ready, waiter);
+        });
         promise
+    }
+
+    /// Sends the message; `waiter` is settled when the turn is over, or now if refused.
+    fn send_and_wait(&self, text: String, images: Vec<ProcessedImage>, waiter: Waiter) {
+        match self.send_message(text, images) {
+            Ok(()) => self.inner.waiters.borrow_mut().push(waiter),
+            Err(e) => waiter.fail(&e),
+        }
     }
 
     /// Settles the waiting `send()` promises with the turn's last entry. Called once the
@@ -950,25 +1000,9 @@ pub fn parse_entries(value: &JsValue) -> Result<Vec<Entry>, ChatError> {
     Ok(entries)
 }
 
-/// `send()`'s options: `images` is not wired to the image pipeline yet.
-fn check_send_options(options: &JsValue) -> Result<(), ChatError> {
-    if options.is_undefined() || options.is_null() {
-        return Ok(());
-    }
-    let images = js_sys::Reflect::get(options, &JsValue::from_str("images")).unwrap_or_default();
-    let none = images.is_undefined()
-        || images.is_null()
-        || images
-            .dyn_ref::<js_sys::Array>()
-            .is_some_and(|a| a.length() == 0);
-    if none {
-        Ok(())
-    } else {
-        Err(ChatError::invalid_input(
-            "images",
-            "send() does not take images yet: attach them in the composer (paste, drop or the attach button).",
-        ))
-    }
+/// A refused `send()` image as the error `send()` rejects with.
+fn image_error(refusal: &ImageRefusal) -> ChatError {
+    ChatError::invalid_input("images", refusal.to_string())
 }
 
 /// The request with the token as `Authorization: Bearer` (replacing any key header).
