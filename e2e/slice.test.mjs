@@ -88,3 +88,47 @@ test("an unpaced server's long reply still paints progressively", async () => {
     await fast.stop();
   }
 });
+
+test("a finished reply keeps the nodes it streamed into, and they equal a fresh rendering", async () => {
+  const { page, context, problems } = await openPage(browser, `${server.url}/`);
+  const chat = parts(page);
+  await chat.input.fill("markdown");
+  // Tag the first block of the streaming reply once it is finished (a second block began).
+  const tagged = page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const root = document.querySelector("foundry-chat").shadowRoot;
+        const observer = new MutationObserver(() => {
+          const blocks = root.querySelectorAll('[data-state="streaming"] .fc-body > *');
+          if (blocks.length >= 2) {
+            const first = blocks[0];
+            first.dataset.streamed = "yes";
+            observer.disconnect();
+            resolve(first.tagName);
+          }
+        });
+        observer.observe(root, { subtree: true, childList: true });
+        setTimeout(() => resolve(null), 20000);
+      }),
+  );
+  await chat.input.press("Enter");
+  assert.ok(await tagged, "the streaming reply never showed a block");
+  const done = chat.root.locator('[part~="message-assistant"][data-state="complete"]');
+  await done.waitFor({ timeout: 20000 });
+  const body = done.locator(".fc-body");
+  assert.equal(await body.locator(':scope > [data-streamed="yes"]').count(), 1, "the first block was rebuilt");
+  // (Comments are the framework's placeholders, not content.)
+  const streamed = await body.evaluate((el) => {
+    el.querySelector('[data-streamed="yes"]').removeAttribute("data-streamed");
+    return el.innerHTML.replaceAll("<!---->", "");
+  });
+  assert.match(streamed, /<table>/);
+  assert.match(streamed, /<pre/);
+  // The page persists the transcript: after a reload the same reply is rendered from scratch.
+  await page.reload();
+  const restored = chat.root.locator('[part~="message-assistant"][data-state="complete"] .fc-body');
+  await restored.waitFor();
+  assert.equal(await restored.evaluate((el) => el.innerHTML.replaceAll("<!---->", "")), streamed);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

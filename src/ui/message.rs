@@ -45,8 +45,14 @@ pub fn Message(entry: Entry) -> impl IntoView {
         body.on_load(move |el| {
             // The reply that just streamed already has its DOM: move it, don't rebuild it.
             if let Some(live) = handoff.and_then(|h| h.take(&id, &markdown)) {
-                while let Some(child) = live.first_child() {
-                    let _ = el.append_child(&child);
+                // The rendered blocks, not the live view's own placeholder comment.
+                let blocks = live.child_nodes();
+                let moved: Vec<web_sys::Node> = (0..blocks.length())
+                    .filter_map(|i| blocks.get(i))
+                    .filter(|n| n.node_type() != web_sys::Node::COMMENT_NODE)
+                    .collect();
+                for block in moved {
+                    let _ = el.append_child(&block);
                 }
             } else if let Some(doc) = el.owner_document() {
                 render_blocks(&doc, &el, &chat_markdown::parse(&markdown));
