@@ -515,7 +515,7 @@ impl ChatController {
             started: ArcRwSignal::new(false),
             tool_calls: ArcRwSignal::new(Vec::new()),
         };
-        self.inner.pending.borrow_mut().calls.clear();
+        *self.inner.pending.borrow_mut() = Pending::default();
         self.live.set(Some(live.clone()));
         self.set_status(Status::Sending);
 
@@ -523,7 +523,7 @@ impl ChatController {
         let (outcome, whole) = self
             .exchange(&settings, &request, &abort, &live, &mut acc)
             .await;
-        self.flush_pending(&live);
+        self.drain_pending(&live).await;
         *self.inner.inflight.borrow_mut() = None;
 
         let stopped = abort.reason() == Some(AbortReason::User);
@@ -685,17 +685,20 @@ impl ChatController {
                 Ok(None) => break,
                 Err(e) => return Outcome::Failed(self.transport_error(abort, &e)),
             };
-            for event in decoder.feed(&bytes) {
-                if let Some(end) = self.apply(live, acc.push(&event)) {
-                    return end;
-                }
-            }
             // A fast server fills the stream's queue faster than we read it, and reads
             // of queued data resolve as microtasks: without yielding now and then, the
-            // browser would not paint until the whole reply had arrived.
-            if now_ms() - last_yield > YIELD_EVERY_MS {
-                gloo_timers::future::TimeoutFuture::new(0).await;
-                last_yield = now_ms();
+            // browser would not paint until the whole reply had arrived. A large chunk is
+            // decoded in pieces for the same reason (the decoder takes any split).
+            for piece in bytes.chunks(DECODE_PIECE_BYTES) {
+                for event in decoder.feed(piece) {
+                    if let Some(end) = self.apply(live, acc.push(&event)) {
+                        return end;
+                    }
+                }
+                if now_ms() - last_yield > YIELD_EVERY_MS {
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                    last_yield = now_ms();
+                }
             }
         }
         for event in decoder.finish() {
@@ -746,10 +749,31 @@ impl ChatController {
             !std::mem::replace(&mut pending.scheduled, true)
         };
         if schedule {
-            let this = self.clone();
-            let live = live.clone();
-            request_animation_frame(move || this.flush_pending(&live));
+            self.schedule_flush(live);
         }
+    }
+
+    fn schedule_flush(&self, live: &LiveReply) {
+        let this = self.clone();
+        let live = live.clone();
+        request_animation_frame(move || {
+            // A frame that comes after its reply ended (a hidden page has none) shows nothing.
+            if this
+                .live
+                .with_untracked(|l| l.as_ref().is_some_and(|l| l.id == live.id))
+            {
+                this.flush_pending(&live, Some(FRAME_BUDGET_BYTES));
+            }
+        });
+    }
+
+    /// Waits until the queued text has been shown at the per-frame pace, then shows the rest
+    /// (all of it at once when the page is hidden: it has no animation frames).
+    async fn drain_pending(&self, live: &LiveReply) {
+        while self.inner.pending.borrow().scheduled && page_visible() {
+            gloo_timers::future::TimeoutFuture::new(16).await;
+        }
+        self.flush_pending(live, None);
     }
 
     /// Queues a change to the streamed tool call at `position`.
@@ -770,17 +794,25 @@ impl ChatController {
         self.queue(live, "", "");
     }
 
-    fn flush_pending(&self, live: &LiveReply) {
-        let (content, reasoning, calls) = {
+    /// Shows the queued text, at most `budget` bytes of content (the rest on the next frame).
+    fn flush_pending(&self, live: &LiveReply, budget: Option<usize>) {
+        let (content, reasoning, calls, more) = {
             let mut pending = self.inner.pending.borrow_mut();
-            pending.scheduled = false;
             let calls = std::mem::take(&mut pending.calls_changed).then(|| pending.calls.clone());
-            (
-                std::mem::take(&mut pending.content),
-                std::mem::take(&mut pending.reasoning),
-                calls,
-            )
+            let cut = match budget {
+                Some(max) if pending.content.len() > max => {
+                    pending.content.floor_char_boundary(max)
+                }
+                _ => pending.content.len(),
+            };
+            let content: String = pending.content.drain(..cut).collect();
+            let more = !pending.content.is_empty();
+            pending.scheduled = more;
+            (content, std::mem::take(&mut pending.reasoning), calls, more)
         };
+        if more {
+            self.schedule_flush(live);
+        }
         if let Some(calls) = calls {
             live.tool_calls.set(calls);
         }
@@ -1048,6 +1080,20 @@ fn user_message(text: String, images: Vec<Part>) -> Message {
 
 /// Longest stretch of stream reading before the browser gets a chance to paint.
 const YIELD_EVERY_MS: f64 = 12.0;
+
+/// Bytes of a network chunk decoded between chances to yield (~1 ms of decoding).
+const DECODE_PIECE_BYTES: usize = 32 * 1024;
+
+/// Most streamed content shown per animation frame. A burst (an unpaced server, a proxy that
+/// buffers) is spread over several frames so that no frame builds a large piece of DOM at once
+/// (a long task); 4 KB a frame is ~60,000 tokens a second, far above any model's pace.
+const FRAME_BUDGET_BYTES: usize = 4096;
+
+fn page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| !d.hidden())
+}
 
 fn now_ms() -> f64 {
     web_sys::window()
