@@ -83,6 +83,16 @@ test("an unpaced server's long reply still paints progressively", async () => {
     await chat.input.press("Enter");
     const lengths = await growth;
     assert.ok(lengths.length >= 2, `expected partial paints, saw ${JSON.stringify(lengths)}`);
+    // Shown over many frames, nothing is lost or doubled: the finished reply equals the same
+    // transcript rendered from scratch after a reload.
+    const body = chat.root.locator('[part~="message-assistant"][data-state="complete"] .fc-body');
+    await body.waitFor({ timeout: 30000 });
+    const html = () => body.evaluate((el) => el.innerHTML.replaceAll("<!---->", ""));
+    const streamed = await html();
+    assert.ok(streamed.length > 100000, `a 20,000-token reply, got ${streamed.length} bytes`);
+    await page.reload();
+    await body.waitFor();
+    assert.equal(await html(), streamed);
     await context.close();
   } finally {
     await fast.stop();
