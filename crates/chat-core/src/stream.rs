@@ -366,7 +366,12 @@ impl StreamAccumulator {
         if self.is_finished() {
             return;
         }
-        let data = data.trim();
+        // A JSON object needs no trimming (and `trim` is slow on every chunk).
+        let data = if data.starts_with('{') && data.ends_with('}') {
+            data
+        } else {
+            data.trim()
+        };
         if data == "[DONE]" {
             self.flush_into(updates);
             self.done = true;
@@ -461,8 +466,7 @@ impl StreamAccumulator {
 
     fn apply_chunk(&mut self, chunk: Chunk<'_>, updates: &mut Vec<Update>) {
         if let Some(err) = chunk.error.filter(|e| !e.is_null()) {
-            let payload = serde_json::json!({ "error": err }).to_string();
-            self.fail(ChatError::from_stream_payload(&payload), updates);
+            self.fail(stream_failure(&err), updates);
             return;
         }
         self.apply_head(chunk.id, chunk.model, updates);
@@ -532,13 +536,17 @@ impl StreamAccumulator {
     }
 }
 
+/// The error of an `error` object in a stream or a 200 body.
+fn stream_failure(err: &Value) -> ChatError {
+    ChatError::from_stream_payload(&serde_json::json!({ "error": err }).to_string())
+}
+
 /// Reads a non-streaming `chat.completion` body into the reply of choice 0.
 pub fn parse_completion(body: &str) -> Result<Reply, ChatError> {
     let chunk: Chunk = serde_json::from_str(body.trim())
         .map_err(|e| ChatError::invalid_response(e.to_string()))?;
     if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
-        let payload = serde_json::json!({ "error": err }).to_string();
-        return Err(ChatError::from_stream_payload(&payload));
+        return Err(stream_failure(err));
     }
     if chunk.choices.as_ref().is_none_or(Vec::is_empty) {
         return Err(ChatError::invalid_response("the response has no choices"));

@@ -64,9 +64,9 @@ impl Shape {
         let cut = data.len().checked_sub(suffix.len())?;
         let bytes = data.as_bytes();
         if cut <= start
+            || bytes[start] != b'"'
             || bytes[..start] != self.text.as_bytes()[..start]
             || bytes[cut..] != *suffix.as_bytes()
-            || bytes[start] != b'"'
         {
             return None;
         }
@@ -161,17 +161,8 @@ struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
-    /// The next byte after JSON whitespace (which is skipped). Inlined: it runs before
-    /// every token, and chunks rarely have whitespace.
-    #[inline(always)]
+    /// The next byte after JSON whitespace (which is skipped).
     fn peek(&mut self) -> Option<u8> {
-        match self.src.as_bytes().get(self.pos) {
-            Some(&b) if b > b' ' => Some(b),
-            _ => self.peek_after_space(),
-        }
-    }
-
-    fn peek_after_space(&mut self) -> Option<u8> {
         let bytes = self.src.as_bytes();
         while let Some(&b) = bytes.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
@@ -183,7 +174,6 @@ impl<'a> Scan<'a> {
     }
 
     /// Consumes `b` (after whitespace).
-    #[inline(always)]
     fn eat(&mut self, b: u8) -> Option<()> {
         (self.peek()? == b).then(|| self.pos += 1)
     }
@@ -465,32 +455,12 @@ fn some_digits(bytes: &[u8], p: usize) -> Option<usize> {
     (end > p).then_some(end)
 }
 
-/// Index of the first `"`, `\` or control character at or after `from`, eight bytes at a
-/// time (strings are most of a chunk).
+/// Index of the first `"`, `\` or control character at or after `from`.
 fn special(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
     let rest = bytes.get(from..)?;
-    let words = rest.chunks_exact(8);
-    let tail = words.remainder();
-    for (i, word) in words.enumerate() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let w = u64::from_le_bytes(w);
-        let (quote, slash) = (w ^ (ONES * 0x22), w ^ (ONES * 0x5C));
-        // Flags a byte equal to `"` or `\`, or below 0x20; the lowest flag is always exact.
-        let found = ((quote.wrapping_sub(ONES) & !quote)
-            | (slash.wrapping_sub(ONES) & !slash)
-            | (w.wrapping_sub(ONES * 0x20) & !w))
-            & HIGH;
-        if found != 0 {
-            return Some(from + i * 8 + (found.trailing_zeros() / 8) as usize);
-        }
-    }
-    let base = from + rest.len() - tail.len();
-    tail.iter()
+    rest.iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|p| base + p)
+        .map(|p| from + p)
 }
 
 #[cfg(test)]
@@ -831,7 +801,7 @@ mod tests {
     }
 
     #[test]
-    fn special_byte_search_finds_the_first_quote_backslash_or_control_at_every_offset() {
+    fn special_byte_search_finds_the_first_quote_backslash_or_control() {
         for len in 0..20 {
             for at in 0..len {
                 for b in [b'"', b'\\', 0x00, 0x1F, b'\n'] {
