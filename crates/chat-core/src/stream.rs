@@ -14,7 +14,7 @@ use crate::error::ChatError;
 use crate::sse::Event;
 use crate::types::{FinishReason, ToolCall};
 
-mod scan;
+mod shape;
 
 /// The reply of one choice as received so far.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -286,7 +286,7 @@ pub struct StreamAccumulator {
     done: bool,
     failure: Option<ChatError>,
     /// The last plain content chunk, to recognise the next one by its bytes.
-    shape: scan::Shape,
+    shape: shape::Shape,
 }
 
 impl Default for StreamAccumulator {
@@ -302,7 +302,7 @@ impl StreamAccumulator {
             choices: vec![ChoiceState::new(0)],
             done: false,
             failure: None,
-            shape: scan::Shape::default(),
+            shape: shape::Shape::default(),
         }
     }
 
@@ -355,8 +355,8 @@ impl StreamAccumulator {
 
     /// One `data` payload. A payload that is not one JSON value but several lines of
     /// them (a server that forgot the blank lines between events) is read line by line.
-    /// The common chunk shapes are read by [`scan::chunk`] without serde; whatever it does
-    /// not read with certainty goes to serde, so both give the same result.
+    /// A chunk that repeats the last plain one but for its text is read from its content
+    /// literal alone ([`shape::Shape`]); every other chunk is read by serde.
     fn push_data<const FAST: bool>(
         &mut self,
         data: &str,
@@ -383,7 +383,7 @@ impl StreamAccumulator {
         }
         if FAST {
             if let Some((index, text)) = self.shape.content(data) {
-                // The previous chunk with other text: its id and model are already applied.
+                // The last chunk with other text: its id and model are already applied.
                 let delta = Delta {
                     content: Some(text),
                     ..Delta::default()
@@ -396,19 +396,14 @@ impl StreamAccumulator {
                 self.apply_choice(choice, &mut None, updates);
                 return;
             }
-            let mut chunk = scan::Chunk::default();
-            if scan::chunk(data, &mut chunk).is_some() {
-                self.shape.remember(data, &chunk);
-                self.apply_head(chunk.id, chunk.model, updates);
-                if let Some(choice) = chunk.choice {
-                    self.apply_choice(choice, &mut None, updates);
-                }
-                return;
-            }
-            self.shape.forget();
         }
         match serde_json::from_str::<Chunk>(data) {
-            Ok(chunk) => self.apply_chunk(chunk, updates),
+            Ok(chunk) => {
+                if FAST {
+                    self.shape.remember(data, &chunk);
+                }
+                self.apply_chunk(chunk, updates);
+            }
             Err(_) if may_split && data.contains('\n') => {
                 for line in data.lines() {
                     self.push_data::<FAST>(line, false, updates);
@@ -569,7 +564,6 @@ pub fn parse_completion(body: &str) -> Result<Reply, ChatError> {
 }
 
 #[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug))]
 struct Chunk<'a> {
     #[serde(default, borrow)]
     id: Option<Cow<'a, str>>,
@@ -584,7 +578,6 @@ struct Chunk<'a> {
 }
 
 #[derive(Deserialize, Default)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
 struct ChoiceChunk<'a> {
     #[serde(default)]
     index: Option<u32>,
@@ -599,7 +592,6 @@ struct ChoiceChunk<'a> {
 }
 
 #[derive(Deserialize, Default)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
 struct Delta<'a> {
     #[serde(default, borrow, deserialize_with = "text_or_parts")]
     content: Option<Cow<'a, str>>,
@@ -614,7 +606,6 @@ struct Delta<'a> {
 }
 
 #[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
 struct ToolCallDelta<'a> {
     #[serde(default)]
     index: Option<u32>,
@@ -625,7 +616,6 @@ struct ToolCallDelta<'a> {
 }
 
 #[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
 struct FunctionDelta<'a> {
     #[serde(default)]
     name: Option<String>,
