@@ -28,14 +28,13 @@ impl Shape {
     /// applied.
     pub(super) fn content<'a>(&self, data: &'a str) -> Option<(Option<u32>, Cow<'a, str>)> {
         let (start, end) = self.literal?;
-        let suffix = self.text.get(end..)?;
+        let (prefix, suffix) = (self.text.get(..start)?, self.text.get(end..)?);
         let cut = data.len().checked_sub(suffix.len())?;
-        let bytes = data.as_bytes();
-        if cut <= start
-            || bytes[start] != b'"'
-            || bytes[..start] != self.text.as_bytes()[..start]
-            || bytes[cut..] != *suffix.as_bytes()
-        {
+        let same = cut > start
+            && data.as_bytes().get(start) == Some(&b'"')
+            && data.get(..start) == Some(prefix)
+            && data.get(cut..) == Some(suffix);
+        if !same {
             return None;
         }
         let (text, after) = string(data, start + 1)?;
@@ -94,9 +93,10 @@ fn string(src: &str, mut pos: usize) -> Option<(Cow<'_, str>, usize)> {
     loop {
         pos = special(bytes, pos)?;
         let run = src.get(from..pos)?;
-        if bytes[pos] != b'\\' {
+        let end = *bytes.get(pos)?;
+        if end != b'\\' {
             // A quote ends the string; a control character is an error.
-            (bytes[pos] == b'"').then_some(())?;
+            (end == b'"').then_some(())?;
             let text = match owned {
                 None => Cow::Borrowed(run),
                 Some(mut text) => {
