@@ -29,7 +29,8 @@ pub struct Decoder {
     after_cr: bool,
     /// Bytes of the current, unfinished line (only when it spans chunks).
     line: Vec<u8>,
-    /// Data buffer: `data` values, each followed by LF.
+    /// Data buffer: the `data` values so far, joined with LF (empty after each dispatch,
+    /// so the first value of an event is copied into an allocation of exactly its size).
     data: Vec<u8>,
     /// Event type buffer.
     event_type: Vec<u8>,
@@ -150,8 +151,10 @@ impl Decoder {
         };
         match name {
             b"data" => {
+                if self.has_data {
+                    self.data.push(b'\n');
+                }
                 self.data.extend_from_slice(value);
-                self.data.push(b'\n');
                 self.has_data = true;
             }
             b"event" => {
@@ -178,7 +181,6 @@ impl Decoder {
             return;
         }
         self.has_data = false;
-        self.data.pop();
         let event = if self.event_type.is_empty() {
             String::from("message")
         } else {

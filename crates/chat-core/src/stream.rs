@@ -14,6 +14,8 @@ use crate::error::ChatError;
 use crate::sse::Event;
 use crate::types::{FinishReason, ToolCall};
 
+mod shape;
+
 /// The reply of one choice as received so far.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reply {
@@ -169,7 +171,7 @@ impl ChoiceState {
         }
     }
 
-    fn apply(&mut self, delta: Delta, updates: &mut Option<&mut Vec<Update>>) {
+    fn apply(&mut self, delta: Delta<'_>, updates: &mut Option<&mut Vec<Update>>) {
         let r = &mut self.reply;
         for text in [delta.reasoning_content, delta.reasoning]
             .into_iter()
@@ -178,7 +180,7 @@ impl ChoiceState {
             if !text.is_empty() {
                 r.reasoning.push_str(&text);
                 if let Some(u) = updates.as_deref_mut() {
-                    u.push(Update::Reasoning(text));
+                    u.push(Update::Reasoning(text.into_owned()));
                 }
             }
         }
@@ -190,7 +192,7 @@ impl ChoiceState {
         if let Some(text) = delta.refusal.filter(|t| !t.is_empty()) {
             r.refusal.get_or_insert_with(String::new).push_str(&text);
             if let Some(u) = updates.as_deref_mut() {
-                u.push(Update::Refusal(text));
+                u.push(Update::Refusal(text.into_owned()));
             }
         }
         for call in delta.tool_calls.into_iter().flatten() {
@@ -201,7 +203,7 @@ impl ChoiceState {
     /// A delta belongs to the latest call with its wire `index` or, without one, to the
     /// last call; a non-empty id different from that call's id starts a new call (some
     /// servers reuse index 0 for parallel calls).
-    fn apply_tool_call(&mut self, call: ToolCallDelta, updates: &mut Option<&mut Vec<Update>>) {
+    fn apply_tool_call(&mut self, call: ToolCallDelta<'_>, updates: &mut Option<&mut Vec<Update>>) {
         let id = call.id.filter(|s| !s.is_empty());
         let (name, arguments) = match call.function {
             Some(f) => (f.name.filter(|s| !s.is_empty()), f.arguments),
@@ -249,7 +251,10 @@ impl ChoiceState {
         if let Some(fragment) = arguments.filter(|a| !a.is_empty()) {
             target.function.arguments.push_str(&fragment);
             if let Some(u) = updates.as_deref_mut() {
-                u.push(Update::ToolArguments { position, fragment });
+                u.push(Update::ToolArguments {
+                    position,
+                    fragment: fragment.into_owned(),
+                });
             }
         }
     }
@@ -280,6 +285,8 @@ pub struct StreamAccumulator {
     choices: Vec<ChoiceState>,
     done: bool,
     failure: Option<ChatError>,
+    /// The last plain content chunk, to recognise the next one by its bytes.
+    shape: shape::Shape,
 }
 
 impl Default for StreamAccumulator {
@@ -295,6 +302,7 @@ impl StreamAccumulator {
             choices: vec![ChoiceState::new(0)],
             done: false,
             failure: None,
+            shape: shape::Shape::default(),
         }
     }
 
@@ -323,6 +331,12 @@ impl StreamAccumulator {
 
     /// Folds one event in; returns what changed in choice 0.
     pub fn push(&mut self, event: &Event) -> Vec<Update> {
+        self.push_event::<true>(event)
+    }
+
+    /// [`push`](Self::push); `FAST` is false only in tests, which compare the fast reading
+    /// of the dominant chunk shape with the full (serde) one.
+    fn push_event<const FAST: bool>(&mut self, event: &Event) -> Vec<Update> {
         let mut updates = Vec::new();
         if self.is_finished() {
             return updates;
@@ -335,17 +349,29 @@ impl StreamAccumulator {
             }
             _ => return updates,
         }
-        self.push_data(&event.data, true, &mut updates);
+        self.push_data::<FAST>(&event.data, true, &mut updates);
         updates
     }
 
     /// One `data` payload. A payload that is not one JSON value but several lines of
     /// them (a server that forgot the blank lines between events) is read line by line.
-    fn push_data(&mut self, data: &str, may_split: bool, updates: &mut Vec<Update>) {
+    /// A chunk that repeats the last plain one but for its text is read from its content
+    /// literal alone ([`shape::Shape`]); every other chunk is read by serde.
+    fn push_data<const FAST: bool>(
+        &mut self,
+        data: &str,
+        may_split: bool,
+        updates: &mut Vec<Update>,
+    ) {
         if self.is_finished() {
             return;
         }
-        let data = data.trim();
+        // A JSON object needs no trimming (and `trim` is slow on every chunk).
+        let data = if data.starts_with('{') && data.ends_with('}') {
+            data
+        } else {
+            data.trim()
+        };
         if data == "[DONE]" {
             self.flush_into(updates);
             self.done = true;
@@ -355,11 +381,32 @@ impl StreamAccumulator {
         if data.is_empty() {
             return;
         }
+        if FAST {
+            if let Some((index, text)) = self.shape.content(data) {
+                // The last chunk with other text: its id and model are already applied.
+                let delta = Delta {
+                    content: Some(text),
+                    ..Delta::default()
+                };
+                let choice = ChoiceChunk {
+                    index,
+                    delta: Some(delta),
+                    ..ChoiceChunk::default()
+                };
+                self.apply_choice(choice, &mut None, updates);
+                return;
+            }
+        }
         match serde_json::from_str::<Chunk>(data) {
-            Ok(chunk) => self.apply_chunk(chunk, updates),
+            Ok(chunk) => {
+                if FAST {
+                    self.shape.remember(data, &chunk);
+                }
+                self.apply_chunk(chunk, updates);
+            }
             Err(_) if may_split && data.contains('\n') => {
                 for line in data.lines() {
-                    self.push_data(line, false, updates);
+                    self.push_data::<FAST>(line, false, updates);
                 }
             }
             Err(e) => {
@@ -414,47 +461,13 @@ impl StreamAccumulator {
 
     fn apply_chunk(&mut self, chunk: Chunk<'_>, updates: &mut Vec<Update>) {
         if let Some(err) = chunk.error.filter(|e| !e.is_null()) {
-            let payload = serde_json::json!({ "error": err }).to_string();
-            self.fail(ChatError::from_stream_payload(&payload), updates);
+            self.fail(stream_failure(&err), updates);
             return;
         }
-        let head = &mut self.choices[0].reply;
-        if head.id.is_none() {
-            head.id = chunk.id.filter(|s| !s.is_empty()).map(Cow::into_owned);
-        }
-        if let Some(model) = chunk.model.filter(|m| !m.is_empty()) {
-            if head.model.as_deref() != Some(&*model) {
-                head.model = Some(model.clone().into_owned());
-                updates.push(Update::Model(model.into_owned()));
-            }
-        }
+        self.apply_head(chunk.id, chunk.model, updates);
         let mut usage = chunk.usage.filter(|u| !u.is_null());
         for choice in chunk.choices.into_iter().flatten() {
-            if let Some(u) = choice.usage.filter(|u| !u.is_null()) {
-                usage = Some(u);
-            }
-            let index = choice.index.unwrap_or(0);
-            let pos = match self.choices.iter().position(|c| c.index == index) {
-                Some(p) => p,
-                None => {
-                    self.choices.push(ChoiceState::new(index));
-                    self.choices.len() - 1
-                }
-            };
-            let state = &mut self.choices[pos];
-            let mut u = (pos == 0).then_some(&mut *updates);
-            if let Some(delta) = choice.delta.or(choice.message) {
-                state.apply(delta, &mut u);
-            }
-            if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
-                let reason = FinishReason::from(reason.into_owned());
-                if state.reply.finish_reason.as_ref() != Some(&reason) {
-                    state.reply.finish_reason = Some(reason.clone());
-                    if let Some(u) = u {
-                        u.push(Update::FinishReason(reason));
-                    }
-                }
-            }
+            self.apply_choice(choice, &mut usage, updates);
         }
         if let Some(usage) = usage {
             self.choices[0].reply.usage = Some(usage.clone());
@@ -463,13 +476,72 @@ impl StreamAccumulator {
     }
 }
 
+impl StreamAccumulator {
+    /// The response `id` and `model` of a chunk.
+    fn apply_head(
+        &mut self,
+        id: Option<Cow<'_, str>>,
+        model: Option<Cow<'_, str>>,
+        updates: &mut Vec<Update>,
+    ) {
+        let head = &mut self.choices[0].reply;
+        if head.id.is_none() {
+            head.id = id.filter(|s| !s.is_empty()).map(Cow::into_owned);
+        }
+        if let Some(model) = model.filter(|m| !m.is_empty()) {
+            if head.model.as_deref() != Some(&*model) {
+                head.model = Some(model.clone().into_owned());
+                updates.push(Update::Model(model.into_owned()));
+            }
+        }
+    }
+
+    /// One element of `choices`; its non-null `usage` replaces `usage`.
+    fn apply_choice(
+        &mut self,
+        choice: ChoiceChunk<'_>,
+        usage: &mut Option<Value>,
+        updates: &mut Vec<Update>,
+    ) {
+        if let Some(u) = choice.usage.filter(|u| !u.is_null()) {
+            *usage = Some(u);
+        }
+        let index = choice.index.unwrap_or(0);
+        let pos = match self.choices.iter().position(|c| c.index == index) {
+            Some(p) => p,
+            None => {
+                self.choices.push(ChoiceState::new(index));
+                self.choices.len() - 1
+            }
+        };
+        let state = &mut self.choices[pos];
+        let mut u = (pos == 0).then_some(&mut *updates);
+        if let Some(delta) = choice.delta.or(choice.message) {
+            state.apply(delta, &mut u);
+        }
+        if let Some(reason) = choice.finish_reason.filter(|r| !r.is_empty()) {
+            let reason = FinishReason::from(reason.into_owned());
+            if state.reply.finish_reason.as_ref() != Some(&reason) {
+                state.reply.finish_reason = Some(reason.clone());
+                if let Some(u) = u {
+                    u.push(Update::FinishReason(reason));
+                }
+            }
+        }
+    }
+}
+
+/// The error of an `error` object in a stream or a 200 body.
+fn stream_failure(err: &Value) -> ChatError {
+    ChatError::from_stream_payload(&serde_json::json!({ "error": err }).to_string())
+}
+
 /// Reads a non-streaming `chat.completion` body into the reply of choice 0.
 pub fn parse_completion(body: &str) -> Result<Reply, ChatError> {
     let chunk: Chunk = serde_json::from_str(body.trim())
         .map_err(|e| ChatError::invalid_response(e.to_string()))?;
     if let Some(err) = chunk.error.as_ref().filter(|e| !e.is_null()) {
-        let payload = serde_json::json!({ "error": err }).to_string();
-        return Err(ChatError::from_stream_payload(&payload));
+        return Err(stream_failure(err));
     }
     if chunk.choices.as_ref().is_none_or(Vec::is_empty) {
         return Err(ChatError::invalid_response("the response has no choices"));
@@ -505,65 +577,68 @@ struct Chunk<'a> {
     error: Option<Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ChoiceChunk<'a> {
     #[serde(default)]
     index: Option<u32>,
-    #[serde(default)]
-    delta: Option<Delta>,
-    #[serde(default)]
-    message: Option<Delta>,
+    #[serde(default, borrow)]
+    delta: Option<Delta<'a>>,
+    #[serde(default, borrow)]
+    message: Option<Delta<'a>>,
     #[serde(default, borrow)]
     finish_reason: Option<Cow<'a, str>>,
     #[serde(default)]
     usage: Option<Value>,
 }
 
-#[derive(Deserialize)]
-struct Delta {
-    #[serde(default, deserialize_with = "text_or_parts")]
-    content: Option<String>,
-    #[serde(default, deserialize_with = "text_or_parts")]
-    reasoning_content: Option<String>,
-    #[serde(default, deserialize_with = "text_or_parts")]
-    reasoning: Option<String>,
-    #[serde(default, deserialize_with = "text_or_parts")]
-    refusal: Option<String>,
-    #[serde(default)]
-    tool_calls: Option<Vec<ToolCallDelta>>,
+#[derive(Deserialize, Default)]
+struct Delta<'a> {
+    #[serde(default, borrow, deserialize_with = "text_or_parts")]
+    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "text_or_parts")]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "text_or_parts")]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "text_or_parts")]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Option<Vec<ToolCallDelta<'a>>>,
 }
 
 #[derive(Deserialize)]
-struct ToolCallDelta {
+struct ToolCallDelta<'a> {
     #[serde(default)]
     index: Option<u32>,
     #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
-    function: Option<FunctionDelta>,
+    #[serde(default, borrow)]
+    function: Option<FunctionDelta<'a>>,
 }
 
 #[derive(Deserialize)]
-struct FunctionDelta {
+struct FunctionDelta<'a> {
     #[serde(default)]
     name: Option<String>,
-    #[serde(default, deserialize_with = "text_or_parts")]
-    arguments: Option<String>,
+    #[serde(default, borrow, deserialize_with = "text_or_parts")]
+    arguments: Option<Cow<'a, str>>,
 }
 
 /// A string, null, or an array of parts whose `text` fields are joined.
-fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
     struct TextOrParts;
     impl<'de> Visitor<'de> for TextOrParts {
-        type Value = Option<String>;
+        type Value = Option<Cow<'de, str>>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a string, null or an array of text parts")
         }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
+            Ok(Some(Cow::Owned(v.to_owned())))
         }
         fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(v))
+            Ok(Some(Cow::Owned(v)))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -581,7 +656,7 @@ fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
                     text.push_str(t);
                 }
             }
-            Ok(Some(text))
+            Ok(Some(Cow::Owned(text)))
         }
     }
     d.deserialize_any(TextOrParts)
