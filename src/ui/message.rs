@@ -344,10 +344,17 @@ impl Handoff {
 
     /// The DOM of reply `id` if it was streamed and shows exactly `text`.
     fn take(&self, id: &str, text: &str) -> Option<web_sys::Element> {
-        let (live_id, dom) = self.0.borrow_mut().take()?;
-        if live_id != id {
-            return None;
-        }
+        let dom = {
+            let mut slot = self.0.borrow_mut();
+            match slot.take() {
+                Some((live_id, dom)) if live_id == id => dom,
+                other => {
+                    // Another reply's renderer stays for its own message.
+                    *slot = other;
+                    return None;
+                }
+            }
+        };
         let state = std::mem::replace(&mut *dom.borrow_mut(), LiveDom::HandedOff);
         match state {
             LiveDom::Rendering(renderer, _) => renderer.finish(text),
