@@ -9,7 +9,6 @@ use chat_core::transcript::Entry;
 use chat_core::types::{Content, FinishReason, Part, Role};
 use leptos::html;
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 
 use super::markdown::{render_blocks, StreamingRenderer};
@@ -25,51 +24,23 @@ pub fn Message(entry: Entry) -> impl IntoView {
     }
     let (role_name, part) = match role {
         Role::User => ("user", "message message-user"),
-        Role::Assistant => ("assistant", "message message-assistant"),
-        Role::Tool => ("tool", "message message-tool"),
-        Role::System => ("system", "message"),
+        _ => ("system", "message"),
     };
     let text = entry.message.content().text();
-    let state = if entry.error.is_some() {
-        "error"
-    } else if entry.stopped {
-        "stopped"
-    } else {
-        "complete"
-    };
-    let body = NodeRef::<html::Div>::new();
-    if role == Role::Assistant {
-        let markdown = text.clone();
-        let handoff = use_context::<Handoff>();
-        let id = entry.id.clone();
-        body.on_load(move |el| {
-            // The reply that just streamed already has its DOM: move it, don't rebuild it.
-            if let Some(live) = handoff.and_then(|h| h.take(&id, &markdown)) {
-                // The rendered blocks, not the live view's own placeholder comment.
-                let blocks = live.child_nodes();
-                let moved: Vec<web_sys::Node> = (0..blocks.length())
-                    .filter_map(|i| blocks.get(i))
-                    .filter(|n| n.node_type() != web_sys::Node::COMMENT_NODE)
-                    .collect();
-                for block in moved {
-                    let _ = el.append_child(&block);
-                }
-            } else if let Some(doc) = el.owner_document() {
-                render_blocks(&doc, &el, &chat_markdown::parse(&markdown));
-            }
-        });
-    }
     let images = sent_images(entry.message.content());
-    let reasoning = entry.reasoning.clone().filter(|r| !r.is_empty());
-    let stopped = entry.stopped;
-    let error = entry.error.clone();
-    let cut_off = entry.finish_reason == Some(FinishReason::Length);
-    let filtered = entry.finish_reason == Some(FinishReason::ContentFilter);
     let editing = RwSignal::new(false);
     let id = entry.id.clone();
-    let user_body = (role != Role::Assistant).then(|| {
-        let text = text.clone();
+    let actions = (role == Role::User).then(|| {
         view! {
+            <div class="fc-actions">
+                <button type="button" on:click=move |_| editing.set(true)
+                    aria-label="Edit this message and send it again">"Edit"</button>
+            </div>
+        }
+    });
+    view! {
+        <article class="fc-message" part=part data-role=role_name data-state="complete"
+            data-id=entry.id.clone()>
             <Show when=move || !editing.get() fallback={
                 let id = id.clone();
                 let text = text.clone();
@@ -77,56 +48,187 @@ pub fn Message(entry: Entry) -> impl IntoView {
             }>
                 <div class="fc-body">{text.clone()}</div>
             </Show>
+            {images}
+            {actions}
+        </article>
+    }
+    .into_any()
+}
+
+/// Where an assistant message's renderer stands.
+enum BodyDom {
+    NotStarted,
+    Streaming(StreamingRenderer, usize),
+    /// The body shows the finished reply.
+    Done,
+}
+
+/// An assistant message, by id: the reply while it streams, then its finished entry — one
+/// row of the list for both, so the streamed DOM stays where it is when the reply ends (no
+/// second parse, no re-insertion of thousands of nodes).
+#[component]
+pub fn Reply(id: String) -> impl IntoView {
+    let controller = expect_context::<ChatController>();
+    let follow = use_context::<Follow>();
+    let finished = {
+        let entries = controller.entries.clone();
+        let id = id.clone();
+        Memo::new(move |_| entries.with(|e| e.iter().find(|e| e.id == id).cloned()))
+    };
+    let live = {
+        let live = controller.live.clone();
+        let id = id.clone();
+        move || live.get().filter(|l: &LiveReply| l.id == id)
+    };
+    let body = NodeRef::<html::Div>::new();
+    let dom = Rc::new(RefCell::new(BodyDom::NotStarted));
+    {
+        let dom = dom.clone();
+        let live = live.clone();
+        Effect::new(move |_| {
+            let Some(el) = body.get() else { return };
+            if finished.with(Option::is_some) {
+                return;
+            }
+            let Some(reply) = live() else { return };
+            let mut state = dom.borrow_mut();
+            if matches!(*state, BodyDom::NotStarted) {
+                let Some(doc) = el.owner_document() else {
+                    return;
+                };
+                *state = BodyDom::Streaming(StreamingRenderer::new(doc, el.unchecked_into()), 0);
+            }
+            let BodyDom::Streaming(renderer, shown) = &mut *state else {
+                return;
+            };
+            reply.content.with(|text| {
+                if text.len() > *shown {
+                    renderer.push(&text[*shown..]);
+                    *shown = text.len();
+                }
+            });
+            if let Some(Follow(follow)) = &follow {
+                follow();
+            }
+        });
+    }
+    Effect::new(move |_| {
+        let Some(el) = body.get() else { return };
+        let Some((text, state, calls_only)) = finished.with(|f| {
+            f.as_ref()
+                .map(|e| (e.message.content().text(), entry_state(e), is_calls_only(e)))
+        }) else {
+            return;
+        };
+        // The article's state, set once when the reply is finished (one effect, not three
+        // reactive attributes).
+        if let Some(article) = el.parent_element() {
+            let _ = article.set_attribute("data-state", state);
+            let _ = article.remove_attribute("aria-busy");
+            if calls_only {
+                let _ = article.class_list().add_1("fc-calls-only");
+            }
+        }
+        let state = std::mem::replace(&mut *dom.borrow_mut(), BodyDom::Done);
+        let kept = match state {
+            BodyDom::Streaming(renderer, _) => renderer.finish(&text).is_some(),
+            BodyDom::NotStarted => false,
+            BodyDom::Done => true,
+        };
+        if !kept {
+            el.set_text_content(None);
+            if let Some(doc) = el.owner_document() {
+                render_blocks(&doc, &el, &chat_markdown::parse(&text));
+            }
         }
     });
-    let assistant_body =
-        (role == Role::Assistant).then(|| view! { <div class="fc-body" node_ref=body></div> });
-    let calls = match &entry.message {
+    let reasoning = {
+        let live = live.clone();
+        move || {
+            let text = match finished.get() {
+                Some(entry) => entry.reasoning.unwrap_or_default(),
+                None => live().map(|l| l.reasoning.get()).unwrap_or_default(),
+            };
+            (!text.is_empty()).then(|| view! { <Reasoning text/> })
+        }
+    };
+    // While the body is still empty, "Waiting…" after it reads the same as before it.
+    let after_body = move || {
+        match finished.get() {
+        Some(entry) => view! { <ReplyFooter entry/> }.into_any(),
+        None => live()
+            .map(|reply| {
+                let started = reply.started.clone();
+                view! {
+                    {move || (!started.get()).then(|| view! { <p class="fc-mark">"Waiting for the reply…"</p> })}
+                    <StreamingCalls calls=reply.tool_calls/>
+                }
+            })
+            .into_any(),
+    }
+    };
+    view! {
+        <article class="fc-message" part="message message-assistant" data-role="assistant"
+            data-state="streaming" aria-busy="true" data-id=id>
+            {reasoning}
+            <div class="fc-body" node_ref=body></div>
+            {after_body}
+        </article>
+    }
+}
+
+/// A finished reply's pending tool calls, marks, notices, error and actions.
+#[component]
+fn ReplyFooter(entry: Entry) -> impl IntoView {
+    let cut_off = entry.finish_reason == Some(FinishReason::Length);
+    let filtered = entry.finish_reason == Some(FinishReason::ContentFilter);
+    // A reply that only calls tools has nothing to copy or regenerate on its own.
+    let actions = (!is_calls_only(&entry)).then(|| {
+        let text = entry.message.content().text();
+        view! { <AssistantActions entry=entry.clone() text/> }
+    });
+    view! {
+        {tool_calls_of(&entry).map(|calls| view! { <PendingCalls calls/> })}
+        {entry.stopped.then(|| view! { <p class="fc-mark">"Stopped — the reply above is partial."</p> })}
+        {cut_off.then(|| view! { <ContinueNotice/> })}
+        {filtered.then(|| view! {
+            <div class="fc-error" part="error" role="alert" data-kind="content_filter">
+                <p><strong>"Blocked by the content filter"</strong></p>
+                <p>"The reply was cut off because the content filter flagged it. The text above is partial."</p>
+            </div>
+        })}
+        {entry.error.clone().map(|e| view! { <ErrorNotice error=e/> })}
+        {actions}
+    }
+}
+
+/// `data-state` of a finished assistant message.
+fn entry_state(entry: &Entry) -> &'static str {
+    if entry.error.is_some() {
+        "error"
+    } else if entry.stopped {
+        "stopped"
+    } else {
+        "complete"
+    }
+}
+
+/// The tool calls of an assistant entry, if it made any.
+fn tool_calls_of(entry: &Entry) -> Option<Vec<chat_core::types::ToolCall>> {
+    match &entry.message {
         chat_core::types::Message::Assistant {
             tool_calls: Some(calls),
             ..
         } if !calls.is_empty() => Some(calls.clone()),
         _ => None,
-    };
-    let calls_only = calls.is_some() && text.trim().is_empty() && entry.error.is_none();
-    let actions = match role {
-        // A reply that only calls tools has nothing to copy or regenerate on its own.
-        Role::Assistant if calls_only => None,
-        Role::Assistant => {
-            Some(view! { <AssistantActions entry=entry.clone() text=text.clone()/> }.into_any())
-        }
-        Role::User => Some(
-            view! {
-                <div class="fc-actions">
-                    <button type="button" on:click=move |_| editing.set(true)
-                        aria-label="Edit this message and send it again">"Edit"</button>
-                </div>
-            }
-            .into_any(),
-        ),
-        _ => None,
-    };
-    view! {
-        <article class=if calls_only { "fc-message fc-calls-only" } else { "fc-message" }
-            part=part data-role=role_name data-state=state data-id=entry.id.clone()>
-            {reasoning.map(|r| view! { <Reasoning text=r/> })}
-            {assistant_body}
-            {calls.map(|calls| view! { <PendingCalls calls/> })}
-            {user_body}
-            {images}
-            {stopped.then(|| view! { <p class="fc-mark">"Stopped — the reply above is partial."</p> })}
-            {cut_off.then(|| view! { <ContinueNotice/> })}
-            {filtered.then(|| view! {
-                <div class="fc-error" part="error" role="alert" data-kind="content_filter">
-                    <p><strong>"Blocked by the content filter"</strong></p>
-                    <p>"The reply was cut off because the content filter flagged it. The text above is partial."</p>
-                </div>
-            })}
-            {error.map(|e| view! { <ErrorNotice error=e/> })}
-            {actions}
-        </article>
     }
-    .into_any()
+}
+
+/// A reply that only calls tools (no text, no error): its cards are all there is to show.
+fn is_calls_only(entry: &Entry) -> bool {
+    tool_calls_of(entry).is_some()
+        && entry.message.content().text().trim().is_empty()
+        && entry.error.is_none()
 }
 
 /// The inline editor of a user message: Save & resend replaces the turns after it.
@@ -311,105 +413,5 @@ fn error_title(error: &ChatError) -> String {
     match error.status {
         Some(status) => format!("{base} ({status})"),
         None => base.to_owned(),
-    }
-}
-
-/// Where the streamed reply's renderer stands.
-enum LiveDom {
-    NotStarted,
-    Rendering(StreamingRenderer, usize),
-    /// Its DOM went to the finished message.
-    HandedOff,
-}
-
-/// The renderer of the reply being streamed, by reply id, so that the finished message of
-/// that reply takes over its DOM instead of parsing and building the whole reply again
-/// (one long task at the end of a long reply).
-#[derive(Clone)]
-pub struct Handoff(SendWrapper<Rc<RefCell<Option<LiveSlot>>>>);
-
-/// A streamed reply's id and renderer.
-type LiveSlot = (String, Rc<RefCell<LiveDom>>);
-
-impl Default for Handoff {
-    fn default() -> Self {
-        Handoff(SendWrapper::new(Rc::new(RefCell::new(None))))
-    }
-}
-
-impl Handoff {
-    fn register(&self, id: &str, dom: Rc<RefCell<LiveDom>>) {
-        *self.0.borrow_mut() = Some((id.to_owned(), dom));
-    }
-
-    /// The DOM of reply `id` if it was streamed and shows exactly `text`.
-    fn take(&self, id: &str, text: &str) -> Option<web_sys::Element> {
-        let dom = {
-            let mut slot = self.0.borrow_mut();
-            match slot.take() {
-                Some((live_id, dom)) if live_id == id => dom,
-                other => {
-                    // Another reply's renderer stays for its own message.
-                    *slot = other;
-                    return None;
-                }
-            }
-        };
-        let state = std::mem::replace(&mut *dom.borrow_mut(), LiveDom::HandedOff);
-        match state {
-            LiveDom::Rendering(renderer, _) => renderer.finish(text),
-            LiveDom::NotStarted | LiveDom::HandedOff => None,
-        }
-    }
-}
-
-/// The reply being streamed.
-#[component]
-pub fn LiveMessage(reply: LiveReply) -> impl IntoView {
-    let body = NodeRef::<html::Div>::new();
-    let follow = use_context::<Follow>();
-    let dom = Rc::new(RefCell::new(LiveDom::NotStarted));
-    if let Some(handoff) = use_context::<Handoff>() {
-        handoff.register(&reply.id, dom.clone());
-    }
-    let content = reply.content.clone();
-    Effect::new(move |_| {
-        let Some(el) = body.get() else { return };
-        let mut slot = dom.borrow_mut();
-        if matches!(*slot, LiveDom::NotStarted) {
-            let Some(doc) = el.owner_document() else {
-                return;
-            };
-            *slot = LiveDom::Rendering(StreamingRenderer::new(doc, el.unchecked_into()), 0);
-        }
-        let LiveDom::Rendering(renderer, shown) = &mut *slot else {
-            return;
-        };
-        content.with(|text| {
-            if text.len() > *shown {
-                renderer.push(&text[*shown..]);
-                *shown = text.len();
-            }
-        });
-        if let Some(Follow(follow)) = &follow {
-            follow();
-        }
-    });
-    let reasoning = reply.reasoning.clone();
-    let started = reply.started.clone();
-    let calls = reply.tool_calls.clone();
-    view! {
-        <article class="fc-message" part="message message-assistant" data-role="assistant"
-            data-state="streaming" aria-busy="true" data-id=reply.id.clone()>
-            {move || {
-                let r = reasoning.get();
-                (!r.is_empty()).then(|| view! { <Reasoning text=r/> })
-            }}
-            <Show when=move || !started.get()>
-                <p class="fc-mark">"Waiting for the reply…"</p>
-            </Show>
-            <div class="fc-body" node_ref=body></div>
-            <StreamingCalls calls/>
-        </article>
     }
 }

@@ -12,8 +12,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::session::ChatController;
+use chat_core::types::Role;
 use composer::Composer;
-use message::{Handoff, LiveMessage, Message};
+use message::{Message, Reply};
 
 /// The shadow root's stylesheet.
 pub const STYLES: &str = include_str!("../../style/component.css");
@@ -151,7 +152,21 @@ fn MessageList() -> impl IntoView {
         move || entries.with(|e| e.is_empty()) && live.with(|l| l.is_none())
     };
     provide_context(Follow(std::sync::Arc::new(follow)));
-    provide_context(Handoff::default());
+    // The rows by id: the entries, then the reply being streamed, which keeps its row (and
+    // its DOM) when it becomes the entry of the same id.
+    let rows = {
+        let entries = entries.clone();
+        let live = live.clone();
+        move || {
+            let mut ids: Vec<String> = entries.with(|e| e.iter().map(|e| e.id.clone()).collect());
+            if let Some(id) = live.with(|l| l.as_ref().map(|l| l.id.clone())) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            ids
+        }
+    };
 
     view! {
         <div class="fc-messages" part="messages" node_ref=list on:scroll=on_scroll on:click=on_click
@@ -159,15 +174,27 @@ fn MessageList() -> impl IntoView {
             <Show when=empty>
                 <p class="fc-empty">"Ask anything. Enter sends, Shift+Enter adds a line."</p>
             </Show>
-            <For each=move || entries.get() key=|e| e.id.clone() let:entry>
-                <Message entry/>
+            <For each=rows key=|id| id.clone() let:id>
+                {row(&controller, id)}
             </For>
-            {move || live.get().map(|reply| view! { <LiveMessage reply/> })}
             {move || notice.get().map(|n| view! { <p class="fc-notice" part="notice" role="status">{n}</p> })}
             <Show when=move || !stick.get()>
                 <button class="fc-jump" type="button" on:click=jump>"Jump to latest ↓"</button>
             </Show>
         </div>
+    }
+}
+
+/// The row of `id`: a user or tool message, or an assistant reply (finished or streaming).
+fn row(controller: &ChatController, id: String) -> AnyView {
+    let entry = controller
+        .entries
+        .with_untracked(|e| e.iter().find(|e| e.id == id).cloned());
+    match entry {
+        Some(entry) if entry.message.role() != Role::Assistant => {
+            view! { <Message entry/> }.into_any()
+        }
+        _ => view! { <Reply id/> }.into_any(),
     }
 }
 
