@@ -1,5 +1,6 @@
-//! One message of the conversation: a finished entry (rendered once) or the reply being
-//! streamed (its DOM grows block by block).
+//! One message of the conversation: a user or tool message (rendered once), or an assistant
+//! reply, whose row shows it while it streams (its DOM grows block by block) and then, in
+//! place, as the finished entry.
 
 use std::cell::RefCell;
 use std::rc::Rc;
