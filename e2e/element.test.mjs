@@ -191,6 +191,15 @@ test("messages can be set (a saved transcript) and read back; bad input is refus
   }
   assert.match(refusals[2].message, /used twice/);
   assert.equal((await page.evaluate(() => document.getElementById("chat-a").messages)).length, 2, "unchanged after refusals");
+  // The same ids with other text show the other text (rows are kept by id, not their content).
+  await page.evaluate((saved) => {
+    document.getElementById("chat-a").messages = [saved[0], { ...saved[1], content: "*5*, on second thought", stopped: true }];
+  }, saved);
+  await a.assistant.locator("em").filter({ hasText: "5" }).waitFor();
+  assert.equal(await a.assistant.locator("strong").count(), 0);
+  assert.equal(await a.assistant.getAttribute("data-state"), "stopped");
+  await page.evaluate((saved) => (document.getElementById("chat-a").messages = saved), saved);
+  await a.assistant.locator("strong").filter({ hasText: "4" }).waitFor();
   // The restored transcript is sent as the conversation's history.
   const r = await send(page, "chat-a", "and 3+3?");
   assert.equal(r.ok, true);

@@ -60,8 +60,8 @@ pub fn Message(entry: Entry) -> impl IntoView {
 enum BodyDom {
     NotStarted,
     Streaming(StreamingRenderer, usize),
-    /// The body shows the finished reply.
-    Done,
+    /// The body shows this finished text.
+    Done(String),
 }
 
 /// An assistant message, by id: the reply while it streams, then its finished entry — one
@@ -130,11 +130,12 @@ pub fn Reply(id: String) -> impl IntoView {
                 let _ = article.class_list().add_1("fc-calls-only");
             }
         }
-        let state = std::mem::replace(&mut *dom.borrow_mut(), BodyDom::Done);
+        let state = std::mem::replace(&mut *dom.borrow_mut(), BodyDom::Done(text.clone()));
         let kept = match state {
             BodyDom::Streaming(renderer, _) => renderer.finish(&text).is_some(),
             BodyDom::NotStarted => false,
-            BodyDom::Done => true,
+            // A transcript set again with this id and other text shows the new text.
+            BodyDom::Done(shown) => shown == text,
         };
         if !kept {
             el.set_text_content(None);
@@ -154,19 +155,9 @@ pub fn Reply(id: String) -> impl IntoView {
         }
     };
     // While the body is still empty, "Waiting…" after it reads the same as before it.
-    let after_body = move || {
-        match finished.get() {
+    let after_body = move || match finished.get() {
         Some(entry) => view! { <ReplyFooter entry/> }.into_any(),
-        None => live()
-            .map(|reply| {
-                let started = reply.started.clone();
-                view! {
-                    {move || (!started.get()).then(|| view! { <p class="fc-mark">"Waiting for the reply…"</p> })}
-                    <StreamingCalls calls=reply.tool_calls/>
-                }
-            })
-            .into_any(),
-    }
+        None => live().map(streaming_parts).into_any(),
     };
     view! {
         <article class="fc-message" part="message message-assistant" data-role="assistant"
@@ -175,6 +166,17 @@ pub fn Reply(id: String) -> impl IntoView {
             <div class="fc-body" node_ref=body></div>
             {after_body}
         </article>
+    }
+}
+
+/// "Waiting for the reply…" until the first byte, and the tool calls as they stream.
+fn streaming_parts(reply: LiveReply) -> impl IntoView {
+    let started = reply.started;
+    let waiting =
+        move || (!started.get()).then(|| view! { <p class="fc-mark">"Waiting for the reply…"</p> });
+    view! {
+        {waiting}
+        <StreamingCalls calls=reply.tool_calls/>
     }
 }
 
