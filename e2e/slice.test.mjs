@@ -142,3 +142,22 @@ test("a finished reply keeps the nodes it streamed into, and they equal a fresh 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("when a long reply finishes, the list follows it down to its actions", async () => {
+  const { page, context, problems } = await openPage(browser, `${server.url}/`, { viewport: { width: 360, height: 640 } });
+  const chat = parts(page);
+  await chat.input.fill("markdown");
+  await chat.input.press("Enter");
+  const done = chat.root.locator('[part~="message-assistant"][data-state="complete"]');
+  await done.waitFor({ timeout: 20000 });
+  const actions = done.locator(".fc-actions").last();
+  await actions.waitFor();
+  // Give the follow-up scroll its animation frame, then compare the boxes.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const list = await chat.messages.boundingBox();
+  const box = await actions.boundingBox();
+  assert.ok(list.height < (await chat.messages.evaluate((el) => el.scrollHeight)), "the reply must overflow the list");
+  assert.ok(box.y + box.height <= list.y + list.height + 1, `actions end at ${box.y + box.height}, the list at ${list.y + list.height}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

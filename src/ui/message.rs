@@ -86,6 +86,7 @@ pub fn Reply(id: String) -> impl IntoView {
     {
         let dom = dom.clone();
         let live = live.clone();
+        let follow = follow.clone();
         Effect::new(move |_| {
             let Some(el) = body.get() else { return };
             if finished.with(Option::is_some) {
@@ -142,6 +143,11 @@ pub fn Reply(id: String) -> impl IntoView {
             if let Some(doc) = el.owner_document() {
                 render_blocks(&doc, &el, &chat_markdown::parse(&text));
             }
+        }
+        // The footer (actions, notices) comes with the finished state: keep it in view.
+        if let Some(Follow(follow)) = &follow {
+            let follow = follow.clone();
+            request_animation_frame(move || follow());
         }
     });
     let reasoning = {

@@ -132,9 +132,10 @@ fn MessageList() -> impl IntoView {
             last_top.set_value(top);
         }
     };
+    // (`try_`: a follow-up scheduled for the next frame may run after the list was unmounted.)
     let follow = move || {
-        if stick.get_untracked() {
-            if let Some(el) = list.get_untracked() {
+        if stick.try_get_untracked() == Some(true) {
+            if let Some(el) = list.try_get_untracked().flatten() {
                 el.set_scroll_top(el.scroll_height());
             }
         }
