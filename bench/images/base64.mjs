@@ -16,6 +16,7 @@ if (!existsSync(join(pkg, "base64_wasm_bg.wasm"))) {
 }
 const site = mkdtempSync(join(tmpdir(), "foundry-base64-"));
 cpSync(join(BENCH, "images/base64.html"), join(site, "index.html"));
+cpSync(join(BENCH, "images/photo.js"), join(site, "photo.js"));
 cpSync(pkg, join(site, "base64-wasm"), { recursive: true });
 const server = await startDevServer(site);
 try {

@@ -14,22 +14,9 @@ try {
   const { page, context } = await openPage(browser, `${server.url}/`);
   const chat = parts(page);
   await page.locator("foundry-chat").waitFor();
+  await page.addScriptTag({ path: new URL("./photo.js", import.meta.url).pathname });
   const results = await page.evaluate(async (runs) => {
-    // A photo-like 4000×3000 JPEG: gradients with a little noise.
-    const canvas = new OffscreenCanvas(4000, 3000);
-    const ctx = canvas.getContext("2d");
-    const img = ctx.createImageData(4000, 3000);
-    let seed = 0x9e3779b9;
-    for (let i = 0, p = 0; p < img.data.length; i++, p += 4) {
-      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      const n = seed & 15, x = i % 4000, y = (i / 4000) | 0;
-      img.data[p] = ((x * 200) / 4000 + n) | 0;
-      img.data[p + 1] = ((y * 200) / 3000 + n) | 0;
-      img.data[p + 2] = (((x + y) * 100) / 7000 + n) | 0;
-      img.data[p + 3] = 255;
-    }
-    ctx.putImageData(img, 0, 0);
-    const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 });
+    const blob = await photoJpeg();
     const file = new File([blob], "photo.jpg", { type: "image/jpeg" });
     const root = document.querySelector("foundry-chat").shadowRoot;
     const input = root.querySelector('input[type="file"]');
