@@ -273,14 +273,16 @@ impl StreamingRenderer {
     }
 
     /// Ends the stream of a reply whose whole text is `text`: pushes what it has not shown
-    /// yet and returns its container when the DOM is exactly `text` rendered from scratch
-    /// (not when a link reference definition asks for a re-parse, or the text differs).
-    pub fn finish(mut self, text: &str) -> Option<Element> {
-        let rest = text.strip_prefix(self.markdown.text())?.to_owned();
+    /// yet; true when the DOM is then exactly `text` rendered from scratch (false when a link
+    /// reference definition asks for a re-parse, or the text differs).
+    pub fn finish(mut self, text: &str) -> bool {
+        let Some(rest) = text.strip_prefix(self.markdown.text()).map(str::to_owned) else {
+            return false;
+        };
         if !rest.is_empty() {
             self.push(&rest);
         }
-        self.markdown.is_exact().then_some(self.container)
+        self.markdown.is_exact()
     }
 }
 

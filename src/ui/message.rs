@@ -133,7 +133,7 @@ pub fn Reply(id: String) -> impl IntoView {
         }
         let state = std::mem::replace(&mut *dom.borrow_mut(), BodyDom::Done(text.clone()));
         let kept = match state {
-            BodyDom::Streaming(renderer, _) => renderer.finish(&text).is_some(),
+            BodyDom::Streaming(renderer, _) => renderer.finish(&text),
             BodyDom::NotStarted => false,
             // A transcript set again with this id and other text shows the new text.
             BodyDom::Done(shown) => shown == text,
