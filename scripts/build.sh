@@ -1,20 +1,11 @@
 #!/usr/bin/env bash
 # Builds the release app into dist/ with trunk (wasm-opt from npm binaryen 132, never Debian's).
 #
-# The release wasm is built with the standard library compiled from source (rust-src, installed
-# by setup.sh) so that a panic is a bare trap: no panic messages, no source locations, none of
-# the formatting code behind them (-27 KB gzip, BENCHMARKS.md, Bundle). A panic=abort wasm
-# without a panic hook already shows nothing on a panic, so nothing observable is lost. These
-# are unstable cargo/rustc options on the pinned 1.95.0 toolchain (rust-toolchain.toml), enabled
-# for this build only; tests and clippy build the usual way.
+# The release flags (std from source, immediate-abort panics) are in scripts/release-env.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export RUSTC_BOOTSTRAP=1
-export CARGO_UNSTABLE_BUILD_STD="std,panic_abort"
-# smaller implementations in core/alloc where they exist (-1.4 KB gzip)
-export CARGO_UNSTABLE_BUILD_STD_FEATURES="optimize_for_size"
-# Replaces .cargo/config.toml's rustflags for this target, so it repeats erase_components.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+# shellcheck source=scripts/release-env.sh
+. scripts/release-env.sh
 trunk build --release
 test -f dist/foundry-chat.js || { echo "build: dist/foundry-chat.js is missing" >&2; exit 1; }

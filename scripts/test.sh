@@ -14,14 +14,14 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (native)"
-cargo clippy -p chat-core -p chat-markdown -p dev-server --all-targets -- -D warnings
+cargo clippy -p chat-scan -p chat-core -p chat-markdown -p dev-server --all-targets -- -D warnings
 
 step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown -p foundry-chat --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p chat-core -p chat-markdown --lib -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p chat-scan -p chat-core -p chat-markdown --lib -- -D warnings
 
 step "native tests"
-cargo test -p chat-core -p chat-markdown -p dev-server
+cargo test -p chat-scan -p chat-core -p chat-markdown -p dev-server
 # the markdown crate as the app links it (common entity names only)
 cargo test -p chat-markdown --no-default-features
 

@@ -668,6 +668,9 @@ impl ChatController {
         let mut decoder = Decoder::new();
         let mut last_yield = now_ms();
         let mut body = head.chunks();
+        // One vector for the updates of every event (an allocation per event costs more
+        // than decoding it: BENCHMARKS.md, Decoder).
+        let mut updates = Vec::new();
         let silence_ms = settings.stream_timeout_ms;
         loop {
             let next = body.next();
@@ -691,7 +694,8 @@ impl ChatController {
             // decoded in pieces for the same reason (the decoder takes any split).
             for piece in bytes.chunks(DECODE_PIECE_BYTES) {
                 for event in decoder.feed(piece) {
-                    if let Some(end) = self.apply(live, acc.push(&event)) {
+                    acc.push_into(&event, &mut updates);
+                    if let Some(end) = self.apply(live, acc, &mut updates) {
                         return end;
                     }
                 }
@@ -702,20 +706,32 @@ impl ChatController {
             }
         }
         for event in decoder.finish() {
-            if let Some(end) = self.apply(live, acc.push(&event)) {
+            acc.push_into(&event, &mut updates);
+            if let Some(end) = self.apply(live, acc, &mut updates) {
                 return end;
             }
         }
-        self.apply(live, acc.flush());
+        let mut rest = acc.flush();
+        self.apply(live, acc, &mut rest);
         acc.finish()
     }
 
-    /// Shows the updates; returns how the reply ended when an update ends it.
-    fn apply(&self, live: &LiveReply, updates: Vec<StreamUpdate>) -> Option<Outcome> {
-        for update in updates {
+    /// Shows the updates (and empties `updates`); returns how the reply ended when an update
+    /// ends it.
+    fn apply(
+        &self,
+        live: &LiveReply,
+        acc: &StreamAccumulator,
+        updates: &mut Vec<StreamUpdate>,
+    ) -> Option<Outcome> {
+        for update in updates.drain(..) {
             match update {
-                StreamUpdate::Content(text) => self.queue(live, &text, ""),
-                StreamUpdate::Reasoning(text) => self.queue(live, "", &text),
+                StreamUpdate::Content(range) => {
+                    self.queue(live, &acc.reply().content[range], "");
+                }
+                StreamUpdate::Reasoning(range) => {
+                    self.queue(live, "", &acc.reply().reasoning[range]);
+                }
                 StreamUpdate::ToolCall { position, name, .. } => {
                     self.queue_call(live, position, |call| call.0 = name);
                 }

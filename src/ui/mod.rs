@@ -16,8 +16,8 @@ use chat_core::types::Role;
 use composer::Composer;
 use message::{Message, Reply};
 
-/// The shadow root's stylesheet.
-pub const STYLES: &str = include_str!("../../style/component.css");
+/// The shadow root's stylesheet (`style/component.css` without comments and spaces: build.rs).
+pub const STYLES: &str = include_str!(concat!(env!("OUT_DIR"), "/component.css"));
 
 /// Distance from the bottom (px) within which the list follows new text.
 const STICK_THRESHOLD: i32 = 48;
@@ -227,5 +227,38 @@ fn copy_code(ev: &web_sys::MouseEvent) {
 pub fn write_clipboard(text: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STYLES;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Each rule of a stylesheet as the browser reads it back.
+    fn rules(css: &str) -> Vec<String> {
+        let sheet = web_sys::CssStyleSheet::new().expect("a stylesheet");
+        sheet.replace_sync(css).expect("the stylesheet parses");
+        let list = sheet.css_rules().expect("its rules");
+        (0..list.length())
+            .map(|i| list.item(i).expect("a rule").css_text())
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn the_minified_stylesheet_has_the_source_rules() {
+        let source = include_str!("../../style/component.css");
+        assert!(
+            STYLES.len() < source.len() * 9 / 10,
+            "{} bytes",
+            STYLES.len()
+        );
+        assert!(!STYLES.contains("/*"));
+        let (expected, got) = (rules(source), rules(STYLES));
+        assert!(expected.len() > 100, "{} rules", expected.len());
+        assert_eq!(got.len(), expected.len());
+        for (got, expected) in got.iter().zip(&expected) {
+            assert_eq!(got, expected);
+        }
     }
 }

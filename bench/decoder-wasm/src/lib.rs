@@ -31,13 +31,17 @@ pub fn frame_only(bytes: &[u8]) -> usize {
 pub fn decode_chunked(bytes: &[u8], chunk_bytes: usize) -> usize {
     let mut decoder = Decoder::new();
     let mut accumulator = StreamAccumulator::new();
+    // As the component reads: one vector of updates for the whole stream.
+    let mut updates = Vec::new();
     for piece in bytes.chunks(chunk_bytes.max(1)) {
         for event in decoder.feed(piece) {
-            accumulator.push(&event);
+            accumulator.push_into(&event, &mut updates);
+            updates.clear();
         }
     }
     for event in decoder.finish() {
-        accumulator.push(&event);
+        accumulator.push_into(&event, &mut updates);
+        updates.clear();
     }
     accumulator.flush();
     accumulator.reply().content.len()

@@ -1,11 +1,17 @@
 //! Pure protocol logic of foundry-chat: everything that can be decided without a browser.
 //! No web-sys / js-sys / wasm-bindgen anywhere in this crate's dependency tree.
+//!
+//! The release wasm is built with `--cfg optimize_hot` (scripts/release-env.sh): the per-event
+//! path of the SSE decoder and the stream accumulator is then compiled for speed inside a
+//! wasm that is otherwise compiled for size (BENCHMARKS.md, Decoder).
+
+#![cfg_attr(optimize_hot, feature(optimize_attribute))]
 
 pub mod error;
 pub mod image;
 pub mod number;
 pub mod request;
-pub mod sse;
+pub use chat_scan::sse;
 pub mod stream;
 pub mod tools;
 pub mod transcript;

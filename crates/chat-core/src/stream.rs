@@ -9,6 +9,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::error::ChatError;
 use crate::sse::Event;
@@ -42,10 +43,12 @@ pub struct Reply {
 pub enum Update {
     /// The model name became known or changed.
     Model(String),
-    /// Text appended to `content`.
-    Content(String),
-    /// Text appended to `reasoning`.
-    Reasoning(String),
+    /// Text appended to `content`: the bytes `range` of the content of
+    /// [`StreamAccumulator::reply`] (a range, not a copy: the text is already there, and
+    /// an allocation per event costs more than reading it — BENCHMARKS.md, Decoder).
+    Content(Range<usize>),
+    /// Text appended to `reasoning`: the bytes `range` of the reply's reasoning.
+    Reasoning(Range<usize>),
     /// Text appended to `refusal`.
     Refusal(String),
     /// The tool call at `position` in `tool_calls` started, or its id or name became known.
@@ -95,6 +98,7 @@ const CLOSE: &str = "</think>";
 
 impl Think {
     /// Routes `text` to `content` or `reasoning`.
+    #[cfg_attr(optimize_hot, optimize(speed))]
     fn feed(&mut self, text: &str, content: &mut String, reasoning: &mut String) {
         match self {
             Think::Outside => content.push_str(text),
@@ -171,6 +175,7 @@ impl ChoiceState {
         }
     }
 
+    #[cfg_attr(optimize_hot, optimize(speed))]
     fn apply(&mut self, delta: Delta<'_>, updates: &mut Option<&mut Vec<Update>>) {
         let r = &mut self.reply;
         for text in [delta.reasoning_content, delta.reasoning]
@@ -178,9 +183,10 @@ impl ChoiceState {
             .flatten()
         {
             if !text.is_empty() {
+                let r0 = r.reasoning.len();
                 r.reasoning.push_str(&text);
                 if let Some(u) = updates.as_deref_mut() {
-                    u.push(Update::Reasoning(text.into_owned()));
+                    u.push(Update::Reasoning(r0..r.reasoning.len()));
                 }
             }
         }
@@ -267,13 +273,14 @@ impl ChoiceState {
     }
 }
 
+#[cfg_attr(optimize_hot, optimize(speed))]
 fn report_growth(r: &Reply, c0: usize, r0: usize, updates: &mut Option<&mut Vec<Update>>) {
     if let Some(u) = updates.as_deref_mut() {
         if r.reasoning.len() > r0 {
-            u.push(Update::Reasoning(r.reasoning[r0..].to_owned()));
+            u.push(Update::Reasoning(r0..r.reasoning.len()));
         }
         if r.content.len() > c0 {
-            u.push(Update::Content(r.content[c0..].to_owned()));
+            u.push(Update::Content(c0..r.content.len()));
         }
     }
 }
@@ -331,26 +338,33 @@ impl StreamAccumulator {
 
     /// Folds one event in; returns what changed in choice 0.
     pub fn push(&mut self, event: &Event) -> Vec<Update> {
-        self.push_event::<true>(event)
+        let mut updates = Vec::new();
+        self.push_into(event, &mut updates);
+        updates
     }
 
-    /// [`push`](Self::push); `FAST` is false only in tests, which compare the fast reading
-    /// of the dominant chunk shape with the full (serde) one.
-    fn push_event<const FAST: bool>(&mut self, event: &Event) -> Vec<Update> {
-        let mut updates = Vec::new();
+    /// [`push`](Self::push), appending to `updates`: a reader that reuses one vector for
+    /// every event allocates none for them.
+    pub fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
+        self.push_event::<true>(event, updates);
+    }
+
+    /// [`push_into`](Self::push_into); `FAST` is false only in tests, which compare the fast
+    /// reading of the dominant chunk shape with the full (serde) one.
+    #[cfg_attr(optimize_hot, optimize(speed))]
+    fn push_event<const FAST: bool>(&mut self, event: &Event, updates: &mut Vec<Update>) {
         if self.is_finished() {
-            return updates;
+            return;
         }
         match event.event.as_str() {
             "message" => {}
             "error" => {
-                self.fail(ChatError::from_stream_payload(&event.data), &mut updates);
-                return updates;
+                self.fail(ChatError::from_stream_payload(&event.data), updates);
+                return;
             }
-            _ => return updates,
+            _ => return,
         }
-        self.push_data::<FAST>(&event.data, true, &mut updates);
-        updates
+        self.push_data::<FAST>(&event.data, true, updates);
     }
 
     /// One `data` payload. A payload that is not one JSON value but several lines of
@@ -381,21 +395,8 @@ impl StreamAccumulator {
         if data.is_empty() {
             return;
         }
-        if FAST {
-            if let Some((index, text)) = self.shape.content(data) {
-                // The last chunk with other text: its id and model are already applied.
-                let delta = Delta {
-                    content: Some(text),
-                    ..Delta::default()
-                };
-                let choice = ChoiceChunk {
-                    index,
-                    delta: Some(delta),
-                    ..ChoiceChunk::default()
-                };
-                self.apply_choice(choice, &mut None, updates);
-                return;
-            }
+        if FAST && self.push_remembered(data, updates) {
+            return;
         }
         match serde_json::from_str::<Chunk>(data) {
             Ok(chunk) => {
@@ -415,6 +416,26 @@ impl StreamAccumulator {
                 self.fail(err, updates);
             }
         }
+    }
+
+    /// Applies `data` if it is the last plain chunk with other text (its id and model are
+    /// already applied); false when serde has to read it.
+    #[cfg_attr(optimize_hot, optimize(speed))]
+    fn push_remembered(&mut self, data: &str, updates: &mut Vec<Update>) -> bool {
+        let Some((index, text)) = self.shape.content(data) else {
+            return false;
+        };
+        let delta = Delta {
+            content: Some(text),
+            ..Delta::default()
+        };
+        let choice = ChoiceChunk {
+            index,
+            delta: Some(delta),
+            ..ChoiceChunk::default()
+        };
+        self.apply_choice(choice, &mut None, updates);
+        true
     }
 
     /// Releases text held back while deciding about a `<think>` block (end of input).
@@ -497,6 +518,7 @@ impl StreamAccumulator {
     }
 
     /// One element of `choices`; its non-null `usage` replaces `usage`.
+    #[cfg_attr(optimize_hot, optimize(speed))]
     fn apply_choice(
         &mut self,
         choice: ChoiceChunk<'_>,
@@ -694,11 +716,7 @@ mod tests {
         assert_eq!(acc.reply().content, "Hello");
         assert_eq!(
             ups,
-            vec![
-                Update::Content("Hel".into()),
-                Update::Content("lo".into()),
-                Update::Done
-            ]
+            vec![Update::Content(0..3), Update::Content(3..5), Update::Done]
         );
         assert_eq!(acc.finish(), Outcome::Complete);
     }
@@ -723,10 +741,7 @@ mod tests {
             r#"{"choices":[{"delta":{"reasoning":"b"}}]}"#,
         ]);
         assert_eq!(acc.reply().reasoning, "ab");
-        assert_eq!(
-            ups,
-            vec![Update::Reasoning("a".into()), Update::Reasoning("b".into())]
-        );
+        assert_eq!(ups, vec![Update::Reasoning(0..1), Update::Reasoning(1..2)]);
     }
 
     #[test]
@@ -743,7 +758,7 @@ mod tests {
         let streamed_reasoning: String = ups
             .iter()
             .filter_map(|u| match u {
-                Update::Reasoning(t) => Some(t.as_str()),
+                Update::Reasoning(range) => Some(&acc.reply().reasoning[range.clone()]),
                 _ => None,
             })
             .collect();
@@ -754,8 +769,9 @@ mod tests {
     #[test]
     fn text_inside_an_unclosed_leading_think_counts_as_reasoning() {
         let (mut acc, ups) = run(&[&content("<think>still thinking </th")]);
-        assert_eq!(ups, vec![Update::Reasoning("still thinking ".into())]);
-        assert_eq!(acc.flush(), vec![Update::Reasoning("</th".into())]);
+        assert_eq!(ups, vec![Update::Reasoning(0..15)]);
+        assert_eq!(acc.reply().reasoning, "still thinking ");
+        assert_eq!(acc.flush(), vec![Update::Reasoning(15..19)]);
         acc.finish();
         assert_eq!(acc.reply().reasoning, "still thinking </th");
         assert_eq!(acc.reply().content, "");
@@ -764,10 +780,12 @@ mod tests {
     #[test]
     fn content_that_only_looks_like_the_start_of_think_is_released_as_content() {
         let (mut acc, ups) = run(&[&content("<"), &content("b>bold")]);
-        assert_eq!(ups, vec![Update::Content("<b>bold".into())]);
+        assert_eq!(ups, vec![Update::Content(0..7)]);
+        assert_eq!(acc.reply().content, "<b>bold");
         let (mut held, _) = run(&[&content("<thi")]);
         assert_eq!(held.reply().content, "");
-        assert_eq!(held.flush(), vec![Update::Content("<thi".into())]);
+        assert_eq!(held.flush(), vec![Update::Content(0..4)]);
+        assert_eq!(held.reply().content, "<thi");
         assert_eq!(acc.finish(), Outcome::Interrupted);
     }
 
@@ -876,7 +894,7 @@ mod tests {
         assert_eq!(acc.reply().content, "A");
         assert_eq!(acc.choice(1).unwrap().content, "Bb");
         assert_eq!(acc.choice_indices(), vec![0, 1]);
-        assert_eq!(ups, vec![Update::Content("A".into())]);
+        assert_eq!(ups, vec![Update::Content(0..1)]);
         assert_eq!(acc.reply().finish_reason, None);
     }
 

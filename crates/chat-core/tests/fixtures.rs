@@ -42,15 +42,24 @@ fn run(name: &str) -> (Reply, Outcome) {
         let (r, o, _) = run_chunked(&bytes, sizes);
         assert_eq!((&r, &o), (&reply, &outcome), "{name} split {sizes:?}");
     }
-    let streamed: String = updates
-        .iter()
-        .filter_map(|u| match u {
-            Update::Content(t) => Some(t.as_str()),
-            _ => None,
-        })
-        .collect();
+    // The content updates are consecutive ranges that cover the content exactly.
+    let mut end = 0;
+    for update in &updates {
+        if let Update::Content(range) = update {
+            assert_eq!(
+                range.start, end,
+                "{name}: content updates follow each other"
+            );
+            assert!(
+                range.end > range.start,
+                "{name}: a content update is not empty"
+            );
+            end = range.end;
+        }
+    }
     assert_eq!(
-        streamed, reply.content,
+        end,
+        reply.content.len(),
         "{name}: content updates rebuild the content"
     );
     (reply, outcome)
