@@ -1,9 +1,10 @@
 //! Pure protocol logic of foundry-chat: everything that can be decided without a browser.
 //! No web-sys / js-sys / wasm-bindgen anywhere in this crate's dependency tree.
 //!
-//! The release wasm is built with `--cfg optimize_hot` (scripts/release-env.sh): the per-event
-//! path of the SSE decoder and the stream accumulator is then compiled for speed inside a
-//! wasm that is otherwise compiled for size (BENCHMARKS.md, Decoder).
+//! The SSE decoder lives in `chat-scan` (compiled for speed) and is re-exported as [`sse`].
+//! The release wasm is built with `--cfg optimize_hot` (scripts/release-env.sh): the stream
+//! accumulator's per-event path is then compiled for speed inside a wasm that is otherwise
+//! compiled for size (BENCHMARKS.md, Decoder).
 
 #![cfg_attr(optimize_hot, feature(optimize_attribute))]
 

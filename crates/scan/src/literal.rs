@@ -36,7 +36,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// The string literal whose opening quote is just before `pos`, unescaped (borrowed when it
 /// has no escapes), and the position after its closing quote. `None` for what serde
 /// rejects: a control character, a bad escape, a lone surrogate, no closing quote.
-pub fn string(src: &str, mut pos: usize) -> Option<(Cow<'_, str>, usize)> {
+fn string(src: &str, mut pos: usize) -> Option<(Cow<'_, str>, usize)> {
     let bytes = src.as_bytes();
     let mut from = pos;
     let mut owned: Option<String> = None;

@@ -26,7 +26,6 @@ impl Shape {
     /// The choice index and content of `data` if it is the remembered chunk with another
     /// content string literal. Its `id` and `model` are the remembered chunk's, already
     /// applied.
-    #[cfg_attr(optimize_hot, optimize(speed))]
     pub(super) fn content<'a>(&self, data: &'a str) -> Option<(Option<u32>, Cow<'a, str>)> {
         let text = chat_scan::literal::reread(&self.text, self.literal?, data)?;
         Some((self.index, text))
