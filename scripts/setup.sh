@@ -49,3 +49,8 @@ fi
 
 log "fetching crates"
 cargo fetch --locked 2>/dev/null || cargo fetch
+# The release wasm builds std from source (scripts/release-env.sh) and trunk runs cargo
+# offline: fetch the standard library's own dependencies too (its lock file is in rust-src).
+log "fetching the standard library's crates"
+RUSTC_BOOTSTRAP=1 cargo fetch --locked \
+  --manifest-path "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
