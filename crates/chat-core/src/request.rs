@@ -10,7 +10,8 @@
 //!   Bearer is what every OpenAI-compatible server understands.
 
 use crate::number::to_text;
-use serde::{Deserialize, Serialize};
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ChatError, ErrorKind};
@@ -152,16 +153,39 @@ fn percent_encode_into(s: &str, out: &mut String) {
 }
 
 /// `stop`: one sequence or several.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Stop {
     One(String),
     Many(Vec<String>),
 }
 
+/// By the JSON type, without `untagged`'s buffering and retrying.
+impl<'de> Deserialize<'de> for Stop {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct OneOrMany;
+        impl<'de> Visitor<'de> for OneOrMany {
+            type Value = Stop;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Stop, E> {
+                Ok(Stop::One(text.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<Stop, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(items)).map(Stop::Many)
+            }
+        }
+        d.deserialize_any(OneOrMany)
+    }
+}
+
 /// `response_format`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "FormatKeys")]
 pub enum ResponseFormat {
     Text,
     JsonObject,
@@ -169,6 +193,44 @@ pub enum ResponseFormat {
     JsonSchema {
         json_schema: Value,
     },
+}
+
+/// `response_format`'s keys as read, made into a [`ResponseFormat`] by its `type` (not through
+/// serde's internally-tagged reader, which buffers the object first).
+#[derive(Deserialize)]
+#[serde(expecting = r#"a response format: {"type": "text" | "json_object" | "json_schema", …}"#)]
+struct FormatKeys {
+    #[serde(rename = "type")]
+    kind: FormatKind,
+    /// Missing: `None`; any JSON value, `null` included: `Some`.
+    #[serde(default, deserialize_with = "present")]
+    json_schema: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FormatKind {
+    Text,
+    JsonObject,
+    JsonSchema,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+impl TryFrom<FormatKeys> for ResponseFormat {
+    type Error = &'static str;
+
+    fn try_from(keys: FormatKeys) -> Result<Self, &'static str> {
+        Ok(match keys.kind {
+            FormatKind::Text => ResponseFormat::Text,
+            FormatKind::JsonObject => ResponseFormat::JsonObject,
+            FormatKind::JsonSchema => ResponseFormat::JsonSchema {
+                json_schema: keys.json_schema.ok_or("missing field `json_schema`")?,
+            },
+        })
+    }
 }
 
 /// Sampling and output parameters; unset ones are not sent.
@@ -587,6 +649,78 @@ mod tests {
 
     fn body(req: &HttpRequest) -> Value {
         serde_json::from_str(req.body.as_deref().unwrap()).unwrap()
+    }
+
+    /// `stop` and `response_format` as serde's `untagged` and internally-tagged derives read
+    /// them: what the hand-made readers must match.
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(untagged)]
+    enum UntaggedStop {
+        One(String),
+        Many(Vec<String>),
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum TaggedFormat {
+        Text,
+        JsonObject,
+        JsonSchema { json_schema: Value },
+    }
+
+    #[test]
+    fn stop_and_response_format_read_as_the_derives_do() {
+        for case in [
+            json!("END"),
+            json!(["a", "b"]),
+            json!([]),
+            json!(3),
+            json!(["a", 1]),
+            json!({"a": 1}),
+            json!(null),
+        ] {
+            let expected = serde_json::from_value::<UntaggedStop>(case.clone()).map(|s| match s {
+                UntaggedStop::One(one) => Stop::One(one),
+                UntaggedStop::Many(many) => Stop::Many(many),
+            });
+            let got = serde_json::from_value::<Stop>(case.clone());
+            assert_eq!(got.is_ok(), expected.is_ok(), "{case}");
+            if let (Ok(got), Ok(expected)) = (got, expected) {
+                assert_eq!(got, expected);
+            }
+        }
+        let cases = [
+            json!({"type": "text"}),
+            json!({"type": "json_object", "json_schema": 1, "extra": true}),
+            json!({"type": "json_schema", "json_schema": {"name": "n", "schema": {}}}),
+            json!({"type": "json_schema", "json_schema": null}),
+            json!({"type": "json_schema"}),
+            json!({"type": "xml"}),
+            json!({"json_schema": {}}),
+            json!("json_object"),
+        ];
+        for case in cases {
+            let expected = serde_json::from_value::<TaggedFormat>(case.clone()).map(|f| match f {
+                TaggedFormat::Text => ResponseFormat::Text,
+                TaggedFormat::JsonObject => ResponseFormat::JsonObject,
+                TaggedFormat::JsonSchema { json_schema } => {
+                    ResponseFormat::JsonSchema { json_schema }
+                }
+            });
+            match (
+                expected,
+                serde_json::from_value::<ResponseFormat>(case.clone()),
+            ) {
+                (Ok(expected), Ok(got)) => assert_eq!(got, expected, "{case}"),
+                (Err(expected), Err(got)) => {
+                    // The same error, but for the name of what was expected.
+                    let (got, expected) = (got.to_string(), expected.to_string());
+                    let what = |e: &str| e.split(", expected").next().map(str::to_owned);
+                    assert_eq!(what(&got), what(&expected), "{case}");
+                }
+                (expected, got) => panic!("{case}: derive {expected:?}, read {got:?}"),
+            }
+        }
     }
 
     #[test]

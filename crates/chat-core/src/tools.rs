@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
@@ -44,23 +44,6 @@ struct FunctionFields {
     parameters: Value,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum FunctionKind {
-    Function,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum DefinitionForm {
-    Wire {
-        #[serde(rename = "type")]
-        _kind: FunctionKind,
-        function: FunctionFields,
-    },
-    Bare(FunctionFields),
-}
-
 fn no_parameters() -> Value {
     json!({"type": "object", "properties": {}})
 }
@@ -79,15 +62,67 @@ impl Serialize for ToolDefinition {
     }
 }
 
+/// Either form, read in one pass over the keys (serde's `untagged` would buffer the object
+/// and compile each field's reader a second time for the buffer).
 impl<'de> Deserialize<'de> for ToolDefinition {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fields = match DefinitionForm::deserialize(deserializer)? {
-            DefinitionForm::Wire { function, .. } | DefinitionForm::Bare(function) => function,
+        deserializer.deserialize_map(DefinitionVisitor)
+    }
+}
+
+const BARE_FIELDS: &[&str] = &["name", "description", "parameters"];
+
+struct DefinitionVisitor;
+
+impl<'de> Visitor<'de> for DefinitionVisitor {
+    type Value = ToolDefinition;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(r#"a tool definition: {"name", "description", "parameters"} or {"type": "function", "function": {…}}"#)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ToolDefinition, A::Error> {
+        let (mut kind, mut function) = (None, None);
+        let mut bare = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => kind = Some(map.next_value::<Value>()?),
+                "function" => function = Some(map.next_value::<FunctionFields>()?),
+                _ => {
+                    let value = map.next_value::<Value>()?;
+                    bare.insert(key, value);
+                }
+            }
+        }
+        // The wire form: its other keys are ignored.
+        if let Some(fields) = function.filter(|_| kind.as_ref().is_some_and(|k| k == "function")) {
+            return Ok(ToolDefinition {
+                name: fields.name,
+                description: fields.description,
+                parameters: fields.parameters,
+            });
+        }
+        if kind.is_some() {
+            return Err(de::Error::custom(
+                r#"a tool definition with "type" must be {"type": "function", "function": {…}}"#,
+            ));
+        }
+        // The bare form: only its own keys.
+        if let Some(key) = bare.keys().find(|k| !BARE_FIELDS.contains(&k.as_str())) {
+            return Err(de::Error::unknown_field(key, BARE_FIELDS));
+        }
+        let text = |key: &'static str| match bare.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(de::Error::custom(format!("`{key}` must be a string"))),
         };
         Ok(ToolDefinition {
-            name: fields.name,
-            description: fields.description,
-            parameters: fields.parameters,
+            name: text("name")?.ok_or_else(|| de::Error::missing_field("name"))?,
+            description: text("description")?,
+            parameters: bare
+                .get("parameters")
+                .cloned()
+                .unwrap_or_else(no_parameters),
         })
     }
 }
@@ -1222,6 +1257,65 @@ mod tests {
         );
         assert!(serde_json::from_str::<ToolDefinition>(r#"{"description":"x"}"#).is_err());
         assert!(serde_json::from_str::<ToolDefinition>(r#"{"name":"a","handler":1}"#).is_err());
+    }
+
+    /// The definition forms as serde's `untagged` reads them: what the visitor must match.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum UntaggedForm {
+        Wire {
+            #[serde(rename = "type")]
+            _kind: FunctionKind,
+            function: FunctionFields,
+        },
+        Bare(FunctionFields),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum FunctionKind {
+        Function,
+    }
+
+    #[test]
+    fn definitions_read_as_the_untagged_forms_do() {
+        let cases = [
+            r#"{"type":"function","function":{"name":"a","description":"d","parameters":{"type":"object"}}}"#,
+            r#"{"type":"function","function":{"name":"a"},"name":7,"extra":[1]}"#,
+            r#"{"function":{"name":"a"},"type":"function"}"#,
+            r#"{"type":"function","function":{"name":"a","extra":1}}"#,
+            r#"{"type":"function","function":{"description":"no name"}}"#,
+            r#"{"type":"tool","function":{"name":"a"}}"#,
+            r#"{"type":"function","name":"a"}"#,
+            r#"{"function":{"name":"a"}}"#,
+            r#"{"name":"a","description":"d","parameters":{"type":"object"}}"#,
+            r#"{"name":"a","description":null,"parameters":null}"#,
+            r#"{"name":"b"}"#,
+            r#"{"name":7}"#,
+            r#"{"name":"a","description":3}"#,
+            r#"{"description":"x"}"#,
+            r#"{"name":"a","handler":1}"#,
+            r#""a""#,
+        ];
+        for case in cases {
+            let untagged = serde_json::from_str::<UntaggedForm>(case).map(|form| match form {
+                UntaggedForm::Wire { function, .. } | UntaggedForm::Bare(function) => {
+                    (function.name, function.description, function.parameters)
+                }
+            });
+            let read = serde_json::from_str::<ToolDefinition>(case)
+                .map(|d| (d.name, d.description, d.parameters));
+            match (untagged, read) {
+                (Ok(expected), Ok(got)) => assert_eq!(got, expected, "{case}"),
+                (Err(_), Err(_)) => {}
+                (expected, got) => panic!("{case}: untagged {expected:?}, read {got:?}"),
+            }
+        }
+        let error = serde_json::from_str::<ToolDefinition>(r#"{"name":"a","handler":1}"#);
+        assert!(error
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `handler`"));
     }
 
     #[test]

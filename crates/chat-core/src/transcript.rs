@@ -4,18 +4,19 @@
 //! `content`, `tool_calls`, `tool_call_id`, `name`) plus `id` and, on assistant entries,
 //! the metadata keys that are never sent (omitted when unset).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::error::ChatError;
 use crate::stream::Reply;
-use crate::types::{Content, FinishReason, Message};
+use crate::types::{Content, FinishReason, Message, Role, ToolCall};
 
 /// Content of the tool entry that answers a call which never ran.
 pub const CANCELLED_TOOL_RESULT: &str = r#"{"error":"cancelled"}"#;
 
 /// One transcript entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "EntryKeys")]
 pub struct Entry {
     /// Client-assigned, unique within the transcript.
     pub id: String,
@@ -37,6 +38,87 @@ pub struct Entry {
     /// True when the user pressed stop during this reply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
+}
+
+/// An entry's keys as read, all roles' in one struct, made into an [`Entry`] by its role.
+///
+/// Reading `#[serde(flatten)]` over the role-tagged [`Message`] would buffer each entry
+/// twice and compile every field's reader a second time for the buffer (~25 KB of wasm).
+#[derive(Deserialize)]
+struct EntryKeys {
+    id: String,
+    role: Role,
+    /// Missing: `None`; `null`: `Some(None)`.
+    #[serde(default, deserialize_with = "present")]
+    content: Option<Option<Content>>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<ToolCall>>,
+    #[serde(default)]
+    tool_call_id: Option<String>,
+    #[serde(default)]
+    finish_reason: Option<FinishReason>,
+    #[serde(default)]
+    usage: Option<Value>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    reasoning: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
+    #[serde(default)]
+    error: Option<ChatError>,
+    #[serde(default)]
+    stopped: bool,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Content>>, D::Error> {
+    Option::<Content>::deserialize(d).map(Some)
+}
+
+impl TryFrom<EntryKeys> for Entry {
+    type Error = String;
+
+    fn try_from(keys: EntryKeys) -> Result<Self, String> {
+        // As the role-tagged `Message` reads them: only an assistant's content may be
+        // missing or null (a message that only calls tools).
+        let content = match (keys.role, keys.content) {
+            (_, Some(Some(content))) => content,
+            (Role::Assistant, _) => Content::default(),
+            (_, None) => return Err("missing field `content`".to_owned()),
+            (_, Some(None)) => {
+                return Err(
+                    "invalid type: null, expected a string or an array of content parts".to_owned(),
+                )
+            }
+        };
+        let name = keys.name;
+        let message = match keys.role {
+            Role::System => Message::System { content, name },
+            Role::User => Message::User { content, name },
+            Role::Assistant => Message::Assistant {
+                content,
+                tool_calls: keys.tool_calls,
+                name,
+            },
+            Role::Tool => Message::Tool {
+                content,
+                tool_call_id: keys.tool_call_id.ok_or("missing field `tool_call_id`")?,
+            },
+        };
+        Ok(Entry {
+            id: keys.id,
+            message,
+            finish_reason: keys.finish_reason,
+            usage: keys.usage,
+            model: keys.model,
+            reasoning: keys.reasoning,
+            refusal: keys.refusal,
+            error: keys.error,
+            stopped: keys.stopped,
+        })
+    }
 }
 
 impl Entry {
@@ -211,6 +293,47 @@ mod tests {
         assert_eq!(e.message.content(), &Content::Text(String::new()));
         assert_eq!(e.finish_reason, Some(FinishReason::ToolCalls));
         assert_eq!(serde_json::to_value(&e).unwrap()["content"], "");
+    }
+
+    #[test]
+    fn an_entry_reads_its_message_as_the_role_tagged_message_does() {
+        let call =
+            json!([{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]);
+        let parts = json!([{"type": "text", "text": "see"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA", "detail": "low"}}]);
+        let cases = [
+            json!({"role": "system", "content": "be brief", "name": "ops"}),
+            json!({"role": "user", "content": parts}),
+            json!({"role": "user", "content": "hi", "tool_calls": call}),
+            json!({"role": "user"}),
+            json!({"role": "user", "content": null}),
+            json!({"role": "user", "content": 7}),
+            json!({"role": "assistant"}),
+            json!({"role": "assistant", "content": null, "tool_calls": call}),
+            json!({"role": "assistant", "content": "ok", "tool_calls": null, "name": "bot"}),
+            json!({"role": "tool", "content": "42", "tool_call_id": "c1", "name": "f"}),
+            json!({"role": "tool", "content": "42"}),
+            json!({"role": "wizard", "content": "x"}),
+            json!({"content": "x"}),
+        ];
+        for case in cases {
+            let message = serde_json::from_value::<Message>(case.clone());
+            let mut keyed = case.clone();
+            keyed["id"] = json!("e1");
+            let entry = serde_json::from_value::<Entry>(keyed);
+            match (message, entry) {
+                (Ok(message), Ok(entry)) => {
+                    assert_eq!(entry, Entry::new("e1", message), "{case}");
+                }
+                (Err(m), Err(e)) => {
+                    let (m, e) = (m.to_string(), e.to_string());
+                    assert_eq!(e.split(" at ").next(), m.split(" at ").next(), "{case}");
+                }
+                (m, e) => panic!("{case}: message {m:?}, entry {e:?}"),
+            }
+        }
+        let without_id = serde_json::from_value::<Entry>(json!({"role": "user", "content": "x"}));
+        assert!(without_id.unwrap_err().to_string().contains("`id`"));
     }
 
     #[test]

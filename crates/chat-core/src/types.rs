@@ -162,10 +162,47 @@ impl Content {
 
 /// One content part.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "PartKeys")]
 pub enum Part {
     Text { text: String },
     ImageUrl { image_url: ImageUrl },
+}
+
+/// A part's keys as read, made into a [`Part`] by its `type`: not through serde's
+/// internally-tagged reader, which buffers each part and compiles every field's reader a
+/// second time for the buffer.
+#[derive(Deserialize)]
+struct PartKeys {
+    #[serde(rename = "type")]
+    kind: PartKind,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    image_url: Option<ImageUrl>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PartKind {
+    Text,
+    ImageUrl,
+}
+
+impl TryFrom<PartKeys> for Part {
+    type Error = &'static str;
+
+    fn try_from(keys: PartKeys) -> Result<Self, &'static str> {
+        match keys.kind {
+            PartKind::Text => keys
+                .text
+                .map(|text| Part::Text { text })
+                .ok_or("missing field `text`"),
+            PartKind::ImageUrl => keys
+                .image_url
+                .map(|image_url| Part::ImageUrl { image_url })
+                .ok_or("missing field `image_url`"),
+        }
+    }
 }
 
 /// An image reference (a `data:` URL or an https URL).
@@ -353,6 +390,41 @@ impl FinishReason {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// `Part` as serde's internally-tagged derive reads it: what `PartKeys` must match.
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum TaggedPart {
+        Text { text: String },
+        ImageUrl { image_url: ImageUrl },
+    }
+
+    #[test]
+    fn a_part_reads_as_the_internally_tagged_derive_does() {
+        let cases = [
+            json!({"type": "text", "text": "hi"}),
+            json!({"type": "text", "text": "hi", "image_url": {"url": "https://x/a.png"}}),
+            json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,AA", "detail": "high"}}),
+            json!({"type": "image_url", "image_url": {"url": "https://x/a.png"}, "extra": 1}),
+            json!({"type": "text"}),
+            json!({"type": "image_url", "text": "no image"}),
+            json!({"type": "audio", "text": "x"}),
+            json!({"text": "x"}),
+            json!({"type": "text", "text": 5}),
+            json!({"type": "image_url", "image_url": {"detail": "low"}}),
+        ];
+        for case in cases {
+            let tagged = serde_json::from_value::<TaggedPart>(case.clone());
+            match (tagged, serde_json::from_value::<Part>(case.clone())) {
+                (Ok(TaggedPart::Text { text }), Ok(part)) => assert_eq!(part, Part::Text { text }),
+                (Ok(TaggedPart::ImageUrl { image_url }), Ok(part)) => {
+                    assert_eq!(part, Part::ImageUrl { image_url });
+                }
+                (Err(t), Err(p)) => assert_eq!(p.to_string(), t.to_string(), "{case}"),
+                (t, p) => panic!("{case}: tagged {t:?}, part {p:?}"),
+            }
+        }
+    }
 
     #[test]
     fn messages_serialize_with_a_role_tag_and_no_nulls() {
