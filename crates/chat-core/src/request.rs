@@ -10,12 +10,12 @@
 //!   Bearer is what every OpenAI-compatible server understands.
 
 use crate::number::to_text;
-use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ChatError, ErrorKind};
-use crate::types::{Content, Message, Part, ToolChoice, ToolDefinition};
+use crate::types::{Content, Message, OneOrMany, Part, StringOrSeq, ToolChoice, ToolDefinition};
+use std::marker::PhantomData;
 
 /// `api-version` used by the `azure-inference` style unless set.
 pub const DEFAULT_API_VERSION: &str = "2024-05-01-preview";
@@ -163,23 +163,20 @@ pub enum Stop {
 /// By the JSON type, without `untagged`'s buffering and retrying.
 impl<'de> Deserialize<'de> for Stop {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct OneOrMany;
-        impl<'de> Visitor<'de> for OneOrMany {
-            type Value = Stop;
+        d.deserialize_any(StringOrSeq::<Stop>(PhantomData))
+    }
+}
 
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string or an array of strings")
-            }
+impl OneOrMany for Stop {
+    type Item = String;
+    const EXPECTING: &'static str = "a string or an array of strings";
 
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Stop, E> {
-                Ok(Stop::One(text.to_owned()))
-            }
+    fn one(text: String) -> Self {
+        Stop::One(text)
+    }
 
-            fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<Stop, A::Error> {
-                Vec::deserialize(de::value::SeqAccessDeserializer::new(items)).map(Stop::Many)
-            }
-        }
-        d.deserialize_any(OneOrMany)
+    fn many(texts: Vec<String>) -> Self {
+        Stop::Many(texts)
     }
 }
 
@@ -203,7 +200,7 @@ struct FormatKeys {
     #[serde(rename = "type")]
     kind: FormatKind,
     /// Missing: `None`; any JSON value, `null` included: `Some`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::types::present")]
     json_schema: Option<Value>,
 }
 
@@ -213,10 +210,6 @@ enum FormatKind {
     Text,
     JsonObject,
     JsonSchema,
-}
-
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
 }
 
 impl TryFrom<FormatKeys> for ResponseFormat {

@@ -1316,6 +1316,9 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unknown field `handler`"));
+        // One difference, on purpose: the derive also took a struct from an array, `["a"]`.
+        assert!(serde_json::from_str::<UntaggedForm>(r#"["a"]"#).is_ok());
+        assert!(serde_json::from_str::<ToolDefinition>(r#"["a"]"#).is_err());
     }
 
     #[test]

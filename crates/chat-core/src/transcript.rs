@@ -4,12 +4,12 @@
 //! `content`, `tool_calls`, `tool_call_id`, `name`) plus `id` and, on assistant entries,
 //! the metadata keys that are never sent (omitted when unset).
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::ChatError;
 use crate::stream::Reply;
-use crate::types::{Content, FinishReason, Message, Role, ToolCall};
+use crate::types::{Content, FinishReason, Message, Role, ToolCall, CONTENT_EXPECTED};
 
 /// Content of the tool entry that answers a call which never ran.
 pub const CANCELLED_TOOL_RESULT: &str = r#"{"error":"cancelled"}"#;
@@ -49,7 +49,7 @@ struct EntryKeys {
     id: String,
     role: Role,
     /// Missing: `None`; `null`: `Some(None)`.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::types::present")]
     content: Option<Option<Content>>,
     #[serde(default)]
     name: Option<String>,
@@ -73,10 +73,6 @@ struct EntryKeys {
     stopped: bool,
 }
 
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Content>>, D::Error> {
-    Option::<Content>::deserialize(d).map(Some)
-}
-
 impl TryFrom<EntryKeys> for Entry {
     type Error = String;
 
@@ -88,9 +84,7 @@ impl TryFrom<EntryKeys> for Entry {
             (Role::Assistant, _) => Content::default(),
             (_, None) => return Err("missing field `content`".to_owned()),
             (_, Some(None)) => {
-                return Err(
-                    "invalid type: null, expected a string or an array of content parts".to_owned(),
-                )
+                return Err(format!("invalid type: null, expected {CONTENT_EXPECTED}"))
             }
         };
         let name = keys.name;

@@ -4,6 +4,7 @@
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use std::marker::PhantomData;
 
 /// One chat message as sent to the endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,31 +112,72 @@ pub enum Content {
     Parts(Vec<Part>),
 }
 
+/// What [`Content`] is, for its readers' errors.
+pub(crate) const CONTENT_EXPECTED: &str = "a string or an array of content parts";
+
 /// By the JSON type, without `untagged`'s buffering and retrying (a few KB less wasm).
 impl<'de> Deserialize<'de> for Content {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct TextOrParts;
-        impl<'de> Visitor<'de> for TextOrParts {
-            type Value = Content;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string or an array of content parts")
-            }
-
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Content, E> {
-                Ok(Content::Text(text.to_owned()))
-            }
-
-            fn visit_string<E: de::Error>(self, text: String) -> Result<Content, E> {
-                Ok(Content::Text(text))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, parts: A) -> Result<Content, A::Error> {
-                Vec::deserialize(de::value::SeqAccessDeserializer::new(parts)).map(Content::Parts)
-            }
-        }
-        d.deserialize_any(TextOrParts)
+        d.deserialize_any(StringOrSeq::<Content>(PhantomData))
     }
+}
+
+impl OneOrMany for Content {
+    type Item = Part;
+    const EXPECTING: &'static str = CONTENT_EXPECTED;
+
+    fn one(text: String) -> Self {
+        Content::Text(text)
+    }
+
+    fn many(parts: Vec<Part>) -> Self {
+        Content::Parts(parts)
+    }
+}
+
+/// A type read from a string or an array of `Item`s.
+pub(crate) trait OneOrMany: Sized {
+    type Item;
+    /// What the value is, for errors.
+    const EXPECTING: &'static str;
+    fn one(text: String) -> Self;
+    fn many(items: Vec<Self::Item>) -> Self;
+}
+
+/// Reads a [`OneOrMany`] by the JSON type: what `#[serde(untagged)]` over the two forms
+/// decides by buffering the value and trying each.
+pub(crate) struct StringOrSeq<T>(pub PhantomData<T>);
+
+impl<'de, T> Visitor<'de> for StringOrSeq<T>
+where
+    T: OneOrMany,
+    T::Item: Deserialize<'de>,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+        Ok(T::one(text.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<T, E> {
+        Ok(T::one(text))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<T, A::Error> {
+        Vec::deserialize(de::value::SeqAccessDeserializer::new(items)).map(T::many)
+    }
+}
+
+/// `deserialize_with` for an optional field that must tell "missing" (`None`, with
+/// `#[serde(default)]`) from any value that is present, `null` included (`Some`).
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 impl Default for Content {
