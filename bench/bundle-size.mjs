@@ -1,7 +1,8 @@
 // Bundle size of the web component: everything a page downloads for it (wasm + JS + CSS),
-// raw, gzip -9 and brotli. `--check` fails when gzip -9 exceeds the budget in
-// bench/bundle-budget.json (the budget only ever goes down).
-import { readFileSync, readdirSync, statSync } from "node:fs";
+// raw, gzip -9 and brotli, beside the peer's self-contained bundle measured the same way in the
+// same run. `--check` fails when gzip -9 exceeds the budget in bench/bundle-budget.json (the
+// budget only ever goes down).
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
@@ -25,23 +26,38 @@ function componentFiles() {
   return files.filter((f) => !f.includes("/bench/") && !f.endsWith("/embed.js"));
 }
 
-const rows = componentFiles().map((path) => {
+const PEER = join(ROOT, "node_modules/deep-chat/dist/deepChat.bundle.js");
+
+function measure(path) {
   const bytes = readFileSync(path);
   return {
-    file: path.slice(DIST.length + 1),
     raw: bytes.length,
     gzip: gzipSync(bytes, { level: 9 }).length,
     brotli: brotliCompressSync(bytes, {
       params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
     }).length,
   };
-});
+}
+
+const rows = componentFiles().map((path) => ({
+  file: path.slice(DIST.length + 1),
+  ...measure(path),
+}));
 const total = rows.reduce(
   (t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }),
   { raw: 0, gzip: 0, brotli: 0 },
 );
-for (const r of rows) console.log(`${r.file.padEnd(48)} raw ${String(r.raw).padStart(8)}  gzip-9 ${String(r.gzip).padStart(7)}  brotli ${String(r.brotli).padStart(7)}`);
-console.log(`${"total".padEnd(48)} raw ${String(total.raw).padStart(8)}  gzip-9 ${String(total.gzip).padStart(7)}  brotli ${String(total.brotli).padStart(7)}`);
+const line = (name, r) =>
+  `${name.padEnd(48)} raw ${String(r.raw).padStart(8)}  gzip-9 ${String(r.gzip).padStart(7)}  brotli ${String(r.brotli).padStart(7)}`;
+for (const r of rows) console.log(line(r.file, r));
+console.log(line("total", total));
+if (existsSync(PEER)) {
+  const peer = measure(PEER);
+  console.log(line("peer: deep-chat dist/deepChat.bundle.js", peer));
+  console.log(`ours / peer (gzip -9): ${(total.gzip / peer.gzip).toFixed(2)}x`);
+} else {
+  console.log("peer: node_modules/deep-chat is missing (npm ci)");
+}
 console.log(`budget (gzip -9): ${budget.gzip_bytes} bytes`);
 
 if (process.argv.includes("--check")) {
