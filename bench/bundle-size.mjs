@@ -2,6 +2,7 @@
 // raw, gzip -9 and brotli, beside the peer's self-contained bundle measured the same way in the
 // same run. `--check` fails when gzip -9 exceeds the budget in bench/bundle-budget.json (the
 // budget only ever goes down).
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
@@ -55,6 +56,10 @@ if (existsSync(PEER)) {
   const peer = measure(PEER);
   console.log(line("peer: deep-chat dist/deepChat.bundle.js", peer));
   console.log(`ours / peer (gzip -9): ${(total.gzip / peer.gzip).toFixed(2)}x`);
+  // The same files through gzip(1) -9, the tool the issue's peer figure (110,637) was taken with.
+  const cli = (path) => execFileSync("gzip", ["-9c", path], { maxBuffer: 1 << 26 }).length;
+  const ours = rows.reduce((t, r) => t + cli(join(DIST, r.file)), 0);
+  console.log(`gzip(1) -9: ours ${ours} bytes, deep-chat ${cli(PEER)} bytes`);
 } else {
   console.log("peer: node_modules/deep-chat is missing (npm ci)");
 }

@@ -9,14 +9,6 @@ cd "$(dirname "$0")/.."
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1. bundle"
 node bench/bundle-size.mjs || echo "(no dist: bundle not measured)"
-# The same files through gzip(1) -9, the tool the peer figure (110,637) was taken with.
-if [ -d dist ]; then
-  ours=0
-  for f in dist/foundry-chat.js dist/foundry_chat_app.js dist/foundry_chat_app_bg.wasm dist/snippets/*/src/*.js; do
-    ours=$((ours + $(gzip -9c "$f" | wc -c)))
-  done
-  echo "gzip(1) -9: ours $ours bytes, deep-chat $(gzip -9c node_modules/deep-chat/dist/deepChat.bundle.js | wc -c) bytes"
-fi
 echo "== 2. streaming render (2,000 and 20,000 tokens)"
 node bench/stream-render.mjs "$@"
 echo "== 5. long conversation (200 messages, then 2,000 tokens)"
