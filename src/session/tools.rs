@@ -4,10 +4,10 @@
 
 use chat_core::tools::{
     BuiltinTool, Calculate, GetCurrentTime, GetFlightInfo, Handler, PreparedCall, ToolApproval,
-    ToolError, ToolOptions, ToolRegistry,
+    ToolDefinition, ToolError, ToolOptions, ToolRegistry,
 };
 use chat_core::transcript::Entry;
-use chat_core::types::{Message, ToolCall, ToolDefinition as WireDefinition};
+use chat_core::types::{Message, ToolCall};
 use futures_util::future::{join_all, select, Either};
 use leptos::prelude::*;
 use serde::Serialize;
@@ -104,12 +104,8 @@ pub(super) fn round_registry(
 }
 
 /// The request's `tools` array for `registry`.
-pub(super) fn wire_definitions(registry: &ToolRegistry<js_sys::Function>) -> Vec<WireDefinition> {
-    registry
-        .definitions()
-        .into_iter()
-        .map(|d| WireDefinition::function(d.name, d.description, Some(d.parameters)))
-        .collect()
+pub(super) fn wire_definitions(registry: &ToolRegistry<js_sys::Function>) -> Vec<ToolDefinition> {
+    registry.definitions()
 }
 
 impl ChatController {
@@ -374,7 +370,6 @@ pub fn tool_call(entries: &[Entry], call_id: &str) -> Option<ToolCall> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chat_core::tools::ToolDefinition;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test]
@@ -407,7 +402,7 @@ mod tests {
         assert_eq!(names, ["get_flight_info", "calculate", "lookup"]);
         let wire = wire_definitions(&registry);
         assert_eq!(
-            wire[1].function.description.as_deref(),
+            wire[1].description.as_deref(),
             Some("The page's own calculator")
         );
         assert!(matches!(

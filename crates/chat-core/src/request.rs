@@ -14,7 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ChatError, ErrorKind};
-use crate::types::{Content, Message, OneOrMany, Part, StringOrSeq, ToolChoice, ToolDefinition};
+use crate::tools::ToolDefinition;
+use crate::types::{Content, Message, OneOrMany, Part, StringOrSeq, ToolChoice};
 use std::marker::PhantomData;
 
 /// `api-version` used by the `azure-inference` style unless set.
@@ -392,13 +393,6 @@ impl HttpRequest {
     }
 }
 
-fn valid_tool_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
 /// The messages as sent: the system prompt prepended (or folded into the first user
 /// message).
 fn with_system_prompt(messages: &[Message], options: &ChatOptions) -> Vec<Message> {
@@ -448,18 +442,8 @@ pub fn chat_request(
             "There is no message to send.",
         ));
     }
-    if let Some(bad) = options
-        .tools
-        .iter()
-        .find(|t| !valid_tool_name(&t.function.name))
-    {
-        return Err(ChatError::invalid_input(
-            "tools",
-            format!(
-                "Tool name {:?} must be 1–64 letters, digits, '_' or '-'.",
-                bad.function.name
-            ),
-        ));
+    if let Some(error) = options.tools.iter().find_map(|t| t.validate_name().err()) {
+        return Err(ChatError::invalid_input("tools", error.to_string()));
     }
     if let Some(key) = options
         .extra_params
@@ -1005,10 +989,10 @@ mod tests {
         };
         let without = body(&chat_request(&azure(), &opts, &[Message::user("x")]).unwrap());
         assert!(without.get("tools").is_none() && without.get("tool_choice").is_none());
-        opts.tools.push(ToolDefinition::function(
+        opts.tools.push(ToolDefinition::new(
             "get_time",
-            Some("Current time".into()),
-            Some(json!({"type": "object", "properties": {}})),
+            "Current time",
+            json!({"type": "object", "properties": {}}),
         ));
         let history = [
             Message::user("time?"),
@@ -1032,8 +1016,11 @@ mod tests {
             b["messages"][2],
             json!({"role": "tool", "content": "12:00", "tool_call_id": "c1"})
         );
-        opts.tools
-            .push(ToolDefinition::function("bad name", None, None));
+        opts.tools.push(ToolDefinition::new(
+            "bad name",
+            "",
+            json!({"type": "object"}),
+        ));
         assert_eq!(
             chat_request(&azure(), &opts, &history)
                 .unwrap_err()
@@ -1041,6 +1028,19 @@ mod tests {
                 .as_deref(),
             Some("tools")
         );
+    }
+
+    #[test]
+    fn a_bad_tool_name_is_refused_with_the_registrys_message() {
+        let definition = ToolDefinition::new("bad name", "", json!({"type": "object"}));
+        let opts = ChatOptions {
+            tools: vec![definition.clone()],
+            ..ChatOptions::default()
+        };
+        let error = chat_request(&azure(), &opts, &[Message::user("x")]).unwrap_err();
+        let rule = definition.validate().unwrap_err();
+        assert_eq!(error.message, rule.to_string());
+        assert!(error.message.contains("\"bad name\""), "{}", error.message);
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! Wire types of the chat-completions protocol: messages, content parts, tool calls,
-//! tool definitions, and the server-sent `finish_reason`.
+//! Wire types of the chat-completions protocol: messages, content parts, tool calls, tool
+//! choice and the server-sent `finish_reason`. The tool definition, a wire type as well, is
+//! defined with the tools (beside its validity rule) and re-exported here.
 
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::marker::PhantomData;
+
+pub use crate::tools::ToolDefinition;
 
 /// One chat message as sent to the endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -302,42 +305,6 @@ pub struct FunctionCall {
     pub name: String,
     #[serde(default)]
     pub arguments: String,
-}
-
-/// A tool offered to the model (`{"type":"function","function":{…}}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolDefinition {
-    #[serde(rename = "type", default = "function_type")]
-    pub kind: String,
-    pub function: FunctionDefinition,
-}
-
-impl ToolDefinition {
-    /// A function tool.
-    pub fn function(
-        name: impl Into<String>,
-        description: Option<String>,
-        parameters: Option<Value>,
-    ) -> Self {
-        ToolDefinition {
-            kind: function_type(),
-            function: FunctionDefinition {
-                name: name.into(),
-                description,
-                parameters,
-            },
-        }
-    }
-}
-
-/// Name, description and JSON-schema parameters of a function tool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FunctionDefinition {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Value>,
 }
 
 /// Whether and which tool the model must call.

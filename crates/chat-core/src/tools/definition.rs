@@ -124,7 +124,7 @@ impl<'de> Visitor<'de> for DefinitionVisitor {
     }
 }
 
-/// Why a tool definition cannot be registered.
+/// Why a tool definition cannot be registered (or, for its name, sent in a request).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DefinitionError {
     #[error("Tool name {0:?} is invalid: use 1 to 64 letters, digits, '_' or '-'.")]
@@ -146,14 +146,7 @@ impl ToolDefinition {
 
     /// Checks the name (as the endpoints require it) and the parameters schema's shape.
     pub fn validate(&self) -> Result<(), DefinitionError> {
-        let name_ok = (1..=64).contains(&self.name.len())
-            && self
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !name_ok {
-            return Err(DefinitionError::InvalidName(self.name.clone()));
-        }
+        self.validate_name()?;
         let schema_ok = self
             .parameters
             .as_object()
@@ -162,6 +155,20 @@ impl ToolDefinition {
             return Err(DefinitionError::InvalidParameters(self.name.clone()));
         }
         Ok(())
+    }
+
+    /// The tool-name rule of the endpoints: 1 to 64 letters, digits, `_` or `-`.
+    pub fn validate_name(&self) -> Result<(), DefinitionError> {
+        let name_ok = (1..=64).contains(&self.name.len())
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if name_ok {
+            Ok(())
+        } else {
+            Err(DefinitionError::InvalidName(self.name.clone()))
+        }
     }
 }
 
