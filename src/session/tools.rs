@@ -103,7 +103,7 @@ pub(super) fn round_registry(
     registry
 }
 
-/// The request's `tools` array for `registry`.
+/// The request's `tools` array for `registry`: its definitions, already in wire form.
 pub(super) fn wire_definitions(registry: &ToolRegistry<js_sys::Function>) -> Vec<ToolDefinition> {
     registry.definitions()
 }
