@@ -436,7 +436,7 @@ fn parse_image_options(value: &JsValue) -> Result<ImageOptions, ChatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::parse_entries;
+    use crate::session::js::parse_entries;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn js(json: &str) -> JsValue {

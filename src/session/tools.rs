@@ -1,7 +1,9 @@
-//! One tool round of a turn: the built-in tools enabled in the settings and the host page's
-//! `registerTool` handlers, run concurrently with argument checks, approval, timeouts and
-//! cancellation. Every failure becomes a result the model can read, shown to the user too.
+//! Tools in the session: the host page's `registerTool` handlers, and one tool round of a
+//! turn — the enabled built-ins and those handlers, run concurrently with argument checks,
+//! approval (the user's typed [`Decision`]), timeouts and cancellation. Every failure
+//! becomes a result the model can read, shown to the user too.
 
+use chat_core::error::ChatError;
 use chat_core::tools::{
     BuiltinTool, Calculate, GetCurrentTime, GetFlightInfo, Handler, PreparedCall, ToolApproval,
     ToolDefinition, ToolError, ToolOptions, ToolRegistry,
@@ -13,7 +15,8 @@ use leptos::prelude::*;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{abort_future, now_ms, to_js, ChatController};
+use super::exchange::{abort_future, now_ms};
+use super::{to_js, ChatController};
 use crate::client;
 
 /// Where one tool call stands, for its card.
@@ -44,14 +47,11 @@ pub enum Decision {
     Deny,
 }
 
-impl Decision {
-    fn as_str(self) -> &'static str {
-        match self {
-            Decision::AllowOnce => "once",
-            Decision::AlwaysAllow => "always",
-            Decision::Deny => "deny",
-        }
-    }
+/// An approval card on screen: the user's decision once made, and the resolve function of
+/// the promise the tool round awaits (the decision itself never crosses into JS).
+pub(super) struct Approval {
+    decision: Option<Decision>,
+    wake: js_sys::Function,
 }
 
 /// `chat-tool-call`'s detail.
@@ -109,6 +109,30 @@ pub(super) fn wire_definitions(registry: &ToolRegistry<js_sys::Function>) -> Vec
 }
 
 impl ChatController {
+    /// Registers a host-page tool (replacing one of the same name); the tool loop runs it.
+    pub fn register_tool(
+        &self,
+        definition: ToolDefinition,
+        handler: js_sys::Function,
+        options: ToolOptions,
+    ) -> Result<(), ChatError> {
+        self.inner
+            .host_tools
+            .borrow_mut()
+            .register_external(definition, handler, options)
+            .map(|_| ())
+            .map_err(|e| ChatError::invalid_input("definition", e.to_string()))
+    }
+
+    /// Removes a host-page tool; false when there was none of that name.
+    pub fn unregister_tool(&self, name: &str) -> bool {
+        self.inner
+            .host_tools
+            .borrow_mut()
+            .unregister(name)
+            .is_some()
+    }
+
     /// Runs every call of one reply concurrently and returns one `tool` entry per call, in
     /// the order of the calls.
     pub(super) async fn run_tool_round(
@@ -246,41 +270,48 @@ impl ChatController {
     async fn ask_user(&self, call_id: &str) -> Option<Decision> {
         let mut settle = None;
         let promise = js_sys::Promise::new(&mut |resolve, _| settle = Some(resolve));
-        if let Some(resolve) = settle {
-            self.inner
-                .approvals
-                .borrow_mut()
-                .insert(call_id.to_owned(), resolve);
+        if let Some(wake) = settle {
+            self.inner.approvals.borrow_mut().insert(
+                call_id.to_owned(),
+                Approval {
+                    decision: None,
+                    wake,
+                },
+            );
         }
-        let answer = wasm_bindgen_futures::JsFuture::from(promise).await;
-        self.inner.approvals.borrow_mut().remove(call_id);
-        match answer.ok()?.as_string()?.as_str() {
-            "once" => Some(Decision::AllowOnce),
-            "always" => Some(Decision::AlwaysAllow),
-            "deny" => Some(Decision::Deny),
-            _ => None,
-        }
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        // Stop removes the card without a decision.
+        self.inner.approvals.borrow_mut().remove(call_id)?.decision
     }
 
-    /// The user's answer on the approval card of `call_id`.
+    /// The user's answer on the approval card of `call_id` (the first answer counts).
     pub fn decide_tool(&self, call_id: &str, decision: Decision) {
-        let resolve = self.inner.approvals.borrow_mut().remove(call_id);
-        if let Some(resolve) = resolve {
-            let _ = resolve.call1(&JsValue::NULL, &decision.as_str().into());
+        let wake = self
+            .inner
+            .approvals
+            .borrow_mut()
+            .get_mut(call_id)
+            .filter(|approval| approval.decision.is_none())
+            .map(|approval| {
+                approval.decision = Some(decision);
+                approval.wake.clone()
+            });
+        if let Some(wake) = wake {
+            let _ = wake.call0(&JsValue::NULL);
         }
     }
 
     /// Stop during a tool round: pending approvals end, running handlers' signals fire.
     pub(super) fn cancel_tools(&self) {
-        let approvals: Vec<js_sys::Function> = self
+        let approvals: Vec<Approval> = self
             .inner
             .approvals
             .borrow_mut()
             .drain()
-            .map(|(_, resolve)| resolve)
+            .map(|(_, approval)| approval)
             .collect();
-        for resolve in approvals {
-            let _ = resolve.call1(&JsValue::NULL, &"cancel".into());
+        for approval in approvals {
+            let _ = approval.wake.call0(&JsValue::NULL);
         }
         let aborts = std::mem::take(&mut *self.inner.tool_aborts.borrow_mut());
         for controller in aborts {

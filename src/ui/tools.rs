@@ -6,7 +6,9 @@ use chat_core::transcript::Entry;
 use chat_core::types::ToolCall;
 use leptos::prelude::*;
 
-use crate::session::{tool_call, tool_result, ChatController, Decision, ToolRun, ToolState};
+use crate::session::{
+    tool_call, tool_result, ChatController, Decision, StreamingCall, ToolRun, ToolState,
+};
 
 /// A `tool` entry: the card of the call it answers.
 #[component]
@@ -50,12 +52,12 @@ pub fn PendingCalls(calls: Vec<ToolCall>) -> impl IntoView {
 
 /// The tool calls of the reply being streamed.
 #[component]
-pub fn StreamingCalls(calls: ArcRwSignal<Vec<(String, String)>>) -> impl IntoView {
+pub fn StreamingCalls(calls: ArcRwSignal<Vec<StreamingCall>>) -> impl IntoView {
     move || {
         calls
             .get()
             .into_iter()
-            .map(|(name, arguments)| {
+            .map(|StreamingCall { name, arguments }| {
                 view! {
                     <div class="fc-tool" part="tool-call" data-state="streaming">
                         <div class="fc-tool-head">

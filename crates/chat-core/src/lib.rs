@@ -16,4 +16,5 @@ pub use chat_scan::sse;
 pub mod stream;
 pub mod tools;
 pub mod transcript;
+pub mod turn;
 pub mod types;
