@@ -5,9 +5,10 @@ use std::rc::Rc;
 
 use chat_core::error::ChatError;
 use chat_core::stream::StreamAccumulator;
+use chat_core::tools::ToolDefinition;
 use chat_core::transcript::{cancel_unanswered_tool_calls, Entry};
 use chat_core::turn::{Attempt, Next, Retries, Rounds};
-use chat_core::types::{Message, ToolDefinition as WireDefinition};
+use chat_core::types::Message;
 use leptos::prelude::*;
 
 use super::{tools, ChatController, LiveReply, RetryWait, Status, ToolRun, ToolState};
@@ -122,7 +123,7 @@ impl ChatController {
     }
 
     /// One reply, retried automatically (with a countdown) while the error allows it.
-    async fn reply_with_retries(&self, tools: &[WireDefinition]) -> Entry {
+    async fn reply_with_retries(&self, tools: &[ToolDefinition]) -> Entry {
         let id = self.new_id();
         let mut retries = Retries::new();
         loop {
@@ -139,7 +140,7 @@ impl ChatController {
     }
 
     /// One request for the reply `id`: its entry, and the error when it is worth retrying.
-    async fn attempt(&self, id: &str, tools: &[WireDefinition]) -> Attempt {
+    async fn attempt(&self, id: &str, tools: &[ToolDefinition]) -> Attempt {
         let settings = self.settings.get_untracked();
         let failed = |e: ChatError| Attempt::failed(id, e);
         let request = match settings.chat_request_with_tools(
