@@ -20,7 +20,7 @@ mod shape;
 /// The reply of one choice as received so far.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reply {
-    /// Concatenated content (without a leading `<think>` block).
+    /// Concatenated content, as sent but for a leading `<think>` block (tags and all).
     pub content: String,
     /// Concatenated `reasoning_content` / `reasoning`, and a leading `<think>` block.
     pub reasoning: String,
@@ -80,16 +80,16 @@ pub enum Outcome {
     Failed(ChatError),
 }
 
-/// Where a choice's content stands with respect to a leading `<think>` block.
+/// Where a choice's content stands with respect to a leading `<think>` block. Only the
+/// block itself (its tags and the reasoning between them) is taken out of the content:
+/// everything else, the whitespace around the block included, stays as sent.
 #[derive(Debug, Clone, PartialEq)]
 enum Think {
-    /// Nothing but a possible beginning of `<think>` (held back) so far.
+    /// Nothing but whitespace and a possible beginning of `<think>` (held back) so far.
     Start(String),
     /// Inside the block; holds a possible beginning of `</think>`.
     Inside(String),
-    /// After the block: leading whitespace is dropped until the first other character.
-    After,
-    /// Plain content.
+    /// Plain content: there is no block, or it has ended.
     Outside,
 }
 
@@ -102,17 +102,11 @@ impl Think {
     fn feed(&mut self, text: &str, content: &mut String, reasoning: &mut String) {
         match self {
             Think::Outside => content.push_str(text),
-            Think::After => {
-                let rest = text.trim_start();
-                if !rest.is_empty() {
-                    *self = Think::Outside;
-                    content.push_str(rest);
-                }
-            }
             Think::Start(held) => {
                 held.push_str(text);
                 let trimmed = held.trim_start();
                 if let Some(rest) = trimmed.strip_prefix(OPEN) {
+                    content.push_str(&held[..held.len() - trimmed.len()]);
                     let rest = rest.to_owned();
                     *self = Think::Inside(String::new());
                     self.feed(&rest, content, reasoning);
@@ -125,9 +119,8 @@ impl Think {
                 carry.push_str(text);
                 if let Some(pos) = carry.find(CLOSE) {
                     reasoning.push_str(&carry[..pos]);
-                    let rest = carry[pos + CLOSE.len()..].to_owned();
-                    *self = Think::After;
-                    self.feed(&rest, content, reasoning);
+                    content.push_str(&carry[pos + CLOSE.len()..]);
+                    *self = Think::Outside;
                 } else {
                     let keep = partial_suffix(carry, CLOSE);
                     let cut = carry.len() - keep;
@@ -143,7 +136,7 @@ impl Think {
         match std::mem::replace(self, Think::Outside) {
             Think::Start(held) => content.push_str(&held),
             Think::Inside(carry) => reasoning.push_str(&carry),
-            Think::After | Think::Outside => {}
+            Think::Outside => {}
         }
     }
 }
@@ -745,7 +738,7 @@ mod tests {
     }
 
     #[test]
-    fn a_leading_think_block_split_across_deltas_is_reasoning() {
+    fn a_leading_think_block_split_across_deltas_is_reasoning_and_the_rest_stays_as_sent() {
         let (mut acc, ups) = run(&[
             &content("\n<th"),
             &content("ink>plan"),
@@ -754,16 +747,81 @@ mod tests {
             &content("Answer <think> stays"),
         ]);
         assert_eq!(acc.reply().reasoning, "planning");
-        assert_eq!(acc.reply().content, "Answer <think> stays");
-        let streamed_reasoning: String = ups
-            .iter()
-            .filter_map(|u| match u {
-                Update::Reasoning(range) => Some(&acc.reply().reasoning[range.clone()]),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(streamed_reasoning, "planning");
+        assert_eq!(acc.reply().content, "\n\n\nAnswer <think> stays");
+        assert_eq!(
+            streamed(&ups, acc.reply()),
+            (
+                "\n\n\nAnswer <think> stays".to_owned(),
+                "planning".to_owned()
+            )
+        );
         assert_eq!(acc.finish(), Outcome::Interrupted);
+    }
+
+    /// The content and reasoning the updates tell, read from `reply`.
+    fn streamed(ups: &[Update], reply: &Reply) -> (String, String) {
+        let mut shown = (String::new(), String::new());
+        for u in ups {
+            match u {
+                Update::Content(r) => shown.0.push_str(&reply.content[r.clone()]),
+                Update::Reasoning(r) => shown.1.push_str(&reply.reasoning[r.clone()]),
+                _ => {}
+            }
+        }
+        shown
+    }
+
+    /// What a reply's text becomes: a leading `<think>` block (after whitespace) is the
+    /// reasoning; the content is the text without the block — every other byte as sent.
+    fn split_think(text: &str) -> (String, String) {
+        let trimmed = text.trim_start();
+        let lead = &text[..text.len() - trimmed.len()];
+        match trimmed.strip_prefix(OPEN) {
+            None => (text.to_owned(), String::new()),
+            Some(inner) => match inner.split_once(CLOSE) {
+                Some((reasoning, rest)) => (format!("{lead}{rest}"), reasoning.to_owned()),
+                None => (lead.to_owned(), inner.to_owned()),
+            },
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn content_is_the_text_without_its_leading_think_block_however_the_deltas_split_it(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<think>", "</think>", "<", "</", "<th", "ink>", "</thi", "nk>", "\n", "\n\n",
+                    " ", "\t", "a", "Answer", "é🐉", "<b>", ">",
+                ]),
+                0..14,
+            ),
+            cuts in proptest::collection::vec(0..64usize, 0..8),
+        ) {
+            let text: String = pieces.concat();
+            let mut bounds: Vec<usize> = cuts
+                .iter()
+                .map(|c| c % (text.len() + 1))
+                .filter(|&c| text.is_char_boundary(c))
+                .collect();
+            bounds.extend([0, text.len()]);
+            bounds.sort_unstable();
+            bounds.dedup();
+            let deltas: Vec<String> = bounds
+                .windows(2)
+                .map(|w| content(&text[w[0]..w[1]]))
+                .collect();
+            let mut acc = StreamAccumulator::new();
+            let mut ups = Vec::new();
+            for d in &deltas {
+                ups.extend(acc.push(&data(d)));
+            }
+            ups.extend(acc.flush());
+            let (content, reasoning) = split_think(&text);
+            proptest::prop_assert_eq!(&acc.reply().content, &content, "{:?}", deltas);
+            proptest::prop_assert_eq!(&acc.reply().reasoning, &reasoning, "{:?}", deltas);
+            let shown = streamed(&ups, acc.reply());
+            proptest::prop_assert_eq!(shown, (content, reasoning));
+        }
     }
 
     #[test]
