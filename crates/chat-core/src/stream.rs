@@ -22,7 +22,8 @@ mod shape;
 pub struct Reply {
     /// Concatenated content, as sent but for a leading `<think>` block (tags and all).
     pub content: String,
-    /// Concatenated `reasoning_content` / `reasoning`, and a leading `<think>` block.
+    /// Concatenated `reasoning_content` / `reasoning`, `thinking` content parts, and a
+    /// leading `<think>` block.
     pub reasoning: String,
     /// Refusal text, when the model refused.
     pub refusal: Option<String>,
@@ -171,9 +172,18 @@ impl ChoiceState {
     #[cfg_attr(optimize_hot, optimize(speed))]
     fn apply(&mut self, delta: Delta<'_>, updates: &mut Option<&mut Vec<Update>>) {
         let r = &mut self.reply;
-        for text in [delta.reasoning_content, delta.reasoning]
-            .into_iter()
-            .flatten()
+        let (content, thinking) = match delta.content {
+            Some(Text::Plain(text)) => (Some(text), None),
+            Some(Text::Parts { text, thinking }) => (Some(Cow::Owned(text)), Some(thinking)),
+            None => (None, None),
+        };
+        for text in [
+            delta.reasoning_content,
+            delta.reasoning,
+            thinking.map(Cow::Owned),
+        ]
+        .into_iter()
+        .flatten()
         {
             if !text.is_empty() {
                 let r0 = r.reasoning.len();
@@ -183,7 +193,7 @@ impl ChoiceState {
                 }
             }
         }
-        if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+        if let Some(text) = content.filter(|t| !t.is_empty()) {
             let (c0, r0) = (r.content.len(), r.reasoning.len());
             self.think.feed(&text, &mut r.content, &mut r.reasoning);
             report_growth(r, c0, r0, updates);
@@ -419,7 +429,7 @@ impl StreamAccumulator {
             return false;
         };
         let delta = Delta {
-            content: Some(text),
+            content: Some(Text::Plain(text)),
             ..Delta::default()
         };
         let choice = ChoiceChunk {
@@ -608,8 +618,8 @@ struct ChoiceChunk<'a> {
 
 #[derive(Deserialize, Default)]
 struct Delta<'a> {
-    #[serde(default, borrow, deserialize_with = "text_or_parts")]
-    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "text_or_typed_parts")]
+    content: Option<Text<'a>>,
     #[serde(default, borrow, deserialize_with = "text_or_parts")]
     reasoning_content: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "text_or_parts")]
@@ -638,22 +648,51 @@ struct FunctionDelta<'a> {
     arguments: Option<Cow<'a, str>>,
 }
 
-/// A string, null, or an array of parts whose `text` fields are joined.
-fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+/// A text field as sent: a string, or an array of typed parts.
+enum Text<'a> {
+    Plain(Cow<'a, str>),
+    /// The parts' text: that of the `text` parts, and that of the `thinking` parts
+    /// (Mistral's `{type: "thinking", thinking: [{type: "text", text}]}`). Parts of other
+    /// types are left out.
+    Parts {
+        text: String,
+        thinking: String,
+    },
+}
+
+impl<'a> Text<'a> {
+    fn into_text(self) -> Cow<'a, str> {
+        match self {
+            Text::Plain(text) => text,
+            Text::Parts { text, .. } => Cow::Owned(text),
+        }
+    }
+}
+
+/// The text of a part whose `type` is `text` (or missing).
+fn part_text(part: &Value) -> Option<&str> {
+    match part.get("type").map(Value::as_str) {
+        None | Some(Some("text")) => part.get("text").and_then(Value::as_str),
+        Some(_) => None,
+    }
+}
+
+/// A string, null, or an array of typed parts ([`Text`]).
+fn text_or_typed_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Error> {
     struct TextOrParts;
     impl<'de> Visitor<'de> for TextOrParts {
-        type Value = Option<Cow<'de, str>>;
+        type Value = Option<Text<'de>>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a string, null or an array of text parts")
         }
         fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
+            Ok(Some(Text::Plain(Cow::Borrowed(v))))
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_owned())))
+            Ok(Some(Text::Plain(Cow::Owned(v.to_owned()))))
         }
         fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v)))
+            Ok(Some(Text::Plain(Cow::Owned(v))))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -665,16 +704,32 @@ fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>
             d.deserialize_any(TextOrParts)
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut text = String::new();
+            let (mut text, mut thinking) = (String::new(), String::new());
             while let Some(part) = seq.next_element::<Value>()? {
-                if let Some(t) = part.get("text").and_then(Value::as_str) {
+                if let Some(t) = part_text(&part) {
                     text.push_str(t);
+                } else if part.get("type").and_then(Value::as_str) == Some("thinking") {
+                    match part.get("thinking") {
+                        Some(Value::String(t)) => thinking.push_str(t),
+                        Some(Value::Array(inner)) => {
+                            inner
+                                .iter()
+                                .filter_map(part_text)
+                                .for_each(|t| thinking.push_str(t));
+                        }
+                        _ => {}
+                    }
                 }
             }
-            Ok(Some(Cow::Owned(text)))
+            Ok(Some(Text::Parts { text, thinking }))
         }
     }
     d.deserialize_any(TextOrParts)
+}
+
+/// A string, null, or an array of parts whose text parts are joined.
+fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(text_or_typed_parts(d)?.map(Text::into_text))
 }
 
 #[cfg(test)]
@@ -1048,6 +1103,28 @@ mod tests {
             r#"{"choices":[{"delta":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]}"#,
         ]);
         assert_eq!(acc.reply().content, "ab");
+    }
+
+    #[test]
+    fn typed_content_parts_give_thinking_to_reasoning_text_to_content_and_drop_the_rest() {
+        let (mut acc, ups) = run(&[
+            r#"{"choices":[{"delta":{"content":[{"type":"thinking","thinking":[{"type":"text","text":"hm"},{"type":"ref","text":"x"}]},{"type":"text","text":"A"}]}}]}"#,
+            r#"{"choices":[{"delta":{"content":[{"type":"reference","reference_ids":[1]},{"type":"image_url","image_url":{"url":"u"}},{"type":"audio","text":{"k":1}},{"type":"text","text":5},{"type":"thinking","thinking":"!"},{"type":"thinking","thinking":{"x":1}},7,null,"s"]}}]}"#,
+            r#"{"choices":[{"delta":{"content":"B"}}]}"#,
+            r#"{"choices":[{"delta":{"content":[]}}]}"#,
+        ]);
+        assert_eq!(acc.reply().content, "AB");
+        assert_eq!(acc.reply().reasoning, "hm!");
+        assert_eq!(
+            ups,
+            vec![
+                Update::Reasoning(0..2),
+                Update::Content(0..1),
+                Update::Reasoning(2..3),
+                Update::Content(1..2),
+            ]
+        );
+        assert_eq!(acc.finish(), Outcome::Interrupted);
     }
 
     #[test]

@@ -292,3 +292,33 @@ fn think_tags_split_across_deltas_still_leave_the_content_verbatim() {
     let entry = same_entry_at_every_split("azure-inference-deepseek-r1-think-split.sse");
     assert_eq!(entry.message.content().text(), reply.content);
 }
+
+#[test]
+fn magistral_thinking_parts_are_reasoning_text_parts_content_and_other_parts_ignored() {
+    let (reply, outcome) = run("mistral-magistral-stream-thinking.sse");
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(
+        reply.reasoning,
+        "Okay, the user wants the capital of France.\n\nIt is Paris — café included.\n"
+    );
+    assert_eq!(
+        reply.content,
+        "The capital of France is **Paris**.\n\nBon voyage !"
+    );
+    assert!(!reply.content.contains("object"));
+    assert_eq!(reply.model.as_deref(), Some("magistral-medium-2509"));
+    assert_eq!(usage_total(&reply), Some(44));
+    let entry = same_entry_at_every_split("mistral-magistral-stream-thinking.sse");
+    assert_eq!(entry.message.content().text(), reply.content);
+    assert_eq!(entry.reasoning.as_deref(), Some(reply.reasoning.as_str()));
+}
+
+#[test]
+fn magistral_non_streamed_message_content_parts_are_read_alike() {
+    let body = String::from_utf8(fixture("mistral-magistral-nonstream.json")).unwrap();
+    let reply = parse_completion(&body).unwrap();
+    assert_eq!(reply.reasoning, "The user says hello. Answer briefly.");
+    assert_eq!(reply.content, "Hello! How can I help?");
+    assert_eq!(reply.finish_reason, Some(FinishReason::Stop));
+    assert_eq!(usage_total(&reply), Some(38));
+}
