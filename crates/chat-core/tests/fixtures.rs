@@ -164,6 +164,19 @@ fn llamacpp_wrongly_typed_parameter_is_bad_request_with_the_server_message() {
 }
 
 #[test]
+fn azure_openai_unrecognized_argument_is_unsupported_parameter_naming_it() {
+    let (status, headers, body) = http_fixture("azure-openai-error-unrecognized-argument.http");
+    let e = classify_http(status, &headers, &body, None);
+    assert_eq!(e.kind, ErrorKind::UnsupportedParameter);
+    assert_eq!(e.param.as_deref(), Some("max_completion_tokens"));
+    assert_eq!(e.code, None);
+    assert!(!e.retryable);
+    let hint = e.hint.unwrap();
+    assert!(hint.contains("\"max_completion_tokens\" key"), "{hint}");
+    assert!(hint.contains("extraParams"), "{hint}");
+}
+
+#[test]
 fn azure_openai_stream_with_prompt_filter_results_and_crlf_accumulates() {
     let (reply, outcome) = run("azure-openai-stream-usage.sse");
     assert_eq!(outcome, Outcome::Complete);
