@@ -279,8 +279,8 @@ fn from_json(v: &Value) -> BodyError {
                 // Azure AI Model Inference: `details: [{loc: ["body", "x"], msg, type}]`.
                 e.param = map
                     .get("details")
-                    .map(from_detail)
-                    .and_then(|detail| detail.param);
+                    .and_then(|d| d.get(0))
+                    .and_then(loc_param);
             }
             e
         }
@@ -288,16 +288,19 @@ fn from_json(v: &Value) -> BodyError {
     }
 }
 
+/// The field a validation error's `loc` (`["body", "x"]`) names.
+fn loc_param(item: &Value) -> Option<String> {
+    let loc = item.get("loc")?.as_array()?;
+    let name = loc.iter().rev().find_map(Value::as_str)?;
+    (name != "body").then(|| name.to_owned())
+}
+
 /// FastAPI style: `{"detail": "text"}` or `{"detail": [{"loc": [...], "msg": "..."}]}`.
 fn from_detail(detail: &Value) -> BodyError {
     match detail {
         Value::Array(items) => {
             let first = items.first();
-            let param = first
-                .and_then(|i| i.get("loc"))
-                .and_then(Value::as_array)
-                .and_then(|loc| loc.iter().rev().find_map(|p| p.as_str().map(str::to_owned)))
-                .filter(|p| p != "body");
+            let param = first.and_then(loc_param);
             let messages: Vec<String> = items
                 .iter()
                 .filter_map(|i| i.get("msg").and_then(value_text))
@@ -435,83 +438,63 @@ fn is_unsupported_param(e: &BodyError) -> bool {
 /// supplied: x" (or "arguments supplied: x, y").
 const UNRECOGNIZED: &str = "unrecognized request argument";
 
-/// The parameters the server's message names: the list after "supplied:" of
-/// [`UNRECOGNIZED`], or the quoted name after "Unknown parameter:" / "Unsupported
-/// parameter:" (OpenAI). Empty when it names none.
+/// Splits a message into the names in it (ASCII letters, digits and `_`).
+fn not_name_char(c: char) -> bool {
+    !(c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The parameters the server's message names: every name after "supplied:" of
+/// [`UNRECOGNIZED`], else the first after "parameter:" (OpenAI's "Unknown parameter: 'x'.",
+/// "Unsupported parameter: 'x' is not supported…"). Empty when it names none.
 fn params_in_message(message: &str) -> Vec<String> {
     // ASCII lower-casing keeps every byte offset.
     let lower = message.to_ascii_lowercase();
-    let name = |s: &str| {
-        s.trim()
-            .trim_end_matches('.')
-            .trim_matches(['\'', '"', '`'])
-            .to_owned()
+    let (marker, count) = if lower.contains(UNRECOGNIZED) {
+        ("supplied:", usize::MAX)
+    } else {
+        ("parameter:", 1)
     };
-    if let Some(at) = lower.find(UNRECOGNIZED) {
-        let Some(colon) = lower[at..].find("supplied:") else {
-            return Vec::new();
-        };
-        let list = &message[at + colon + "supplied:".len()..];
-        return list
-            .split(',')
-            .map(name)
-            .filter(|n| !n.is_empty())
-            .collect();
-    }
-    ["unknown parameter:", "unsupported parameter:"]
-        .iter()
-        .find_map(|marker| {
-            let rest = &message[lower.find(marker)? + marker.len()..];
-            let quoted = rest.trim_start().strip_prefix(['\'', '"', '`'])?;
-            let found = &quoted[..quoted.find(['\'', '"', '`'])?];
-            (!found.is_empty()).then(|| vec![found.to_owned()])
-        })
-        .unwrap_or_default()
+    let Some(at) = lower.find(marker) else {
+        return Vec::new();
+    };
+    message[at + marker.len()..]
+        .split(not_name_char)
+        .filter(|name| !name.is_empty())
+        .take(count)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// How to stop sending `param` (a body key, maybe with a path: `stream_options.x`): the
-/// settings field or element property that set it, else the `extraParams` key.
+/// setting that sent it, else the key of the extra parameters.
 fn remove_param_hint(param: &str) -> String {
-    let key = param.split(['.', '[']).next().unwrap_or(param);
-    let field = |label: &str| {
-        format!(
-            "The model does not accept \"{param}\": clear the {label} field in the settings \
-             (or leave \"{key}\" out of the element's params)."
-        )
+    let key = param.split(not_name_char).next().unwrap_or_default();
+    let action = match key {
+        "temperature" => "clear the Temperature field",
+        "top_p" => "clear the Top P field",
+        "max_tokens" => "clear the Max tokens field",
+        "seed" => "clear the Seed field",
+        "presence_penalty" => "clear the Presence penalty field",
+        "frequency_penalty" => "clear the Frequency penalty field",
+        "stop" => "clear the Stop sequences field",
+        "response_format" => "turn off JSON mode",
+        "stream" | "stream_options" => "turn off Stream replies",
+        "tool_choice" => "set Tool choice to \"Not sent\"",
+        "tools" => "turn off the built-in tools",
+        // Not optional: nothing to remove.
+        "messages" | "model" => return ErrorKind::UnsupportedParameter.hint().to_owned(),
+        _ => {
+            return format!(
+                "The model does not accept \"{param}\", sent as an extra parameter: remove the \
+                 \"{key}\" key from Extra parameters in the settings (or from the element's \
+                 extraParams)."
+            )
+        }
     };
-    match key {
-        "temperature" => field("Temperature"),
-        "top_p" => field("Top P"),
-        "max_tokens" => field("Max tokens"),
-        "seed" => field("Seed"),
-        "presence_penalty" => field("Presence penalty"),
-        "frequency_penalty" => field("Frequency penalty"),
-        "stop" => field("Stop sequences"),
-        "response_format" => format!(
-            "The model does not accept \"{param}\": turn off JSON mode in the settings \
-             (or leave \"response_format\" out of the element's params)."
-        ),
-        "stream" | "stream_options" => format!(
-            "The model does not accept \"{param}\": turn off Stream replies in the settings \
-             (or set stream=\"false\" on the element)."
-        ),
-        "tool_choice" => format!(
-            "The model does not accept \"{param}\": set Tool choice to \"Not sent\" in the \
-             settings (or clear the element's toolChoice)."
-        ),
-        "tools" => format!(
-            "The model does not accept \"{param}\": turn off the built-in tools in the settings \
-             (and unregister the page's tools)."
-        ),
-        "messages" | "model" => format!(
-            "The endpoint does not accept \"{param}\" as sent. Check the model name and the API style."
-        ),
-        _ => format!(
-            "The model does not accept \"{param}\", sent as an extra parameter: remove the \
-             \"{key}\" key from Extra parameters in the settings (or from the element's \
-             extraParams)."
-        ),
-    }
+    format!(
+        "The model does not accept \"{param}\": {action} in the settings (or, where the page \
+         sets it on the element, there)."
+    )
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -880,7 +863,7 @@ mod tests {
         assert_eq!(in_message.param.as_deref(), Some("seed"));
         let hint = in_message.hint.unwrap();
         assert!(
-            hint.contains("Seed field") && hint.contains("params"),
+            hint.contains("Seed field") && hint.contains("element"),
             "{hint}"
         );
         let unnamed = classify_http(
@@ -920,13 +903,17 @@ mod tests {
             ("stream_options.include_usage", "Stream replies"),
             ("tool_choice", "Tool choice"),
             ("tools", "built-in tools"),
-            ("messages[0].content", "API style"),
             ("logit_bias", "\"logit_bias\" key"),
+            ("logit_bias.50256", "\"logit_bias\" key"),
         ] {
             let hint = remove_param_hint(param);
             assert!(hint.contains(place), "{param}: {hint}");
             assert!(hint.contains(&format!("\"{param}\"")), "{param}: {hint}");
         }
+        assert_eq!(
+            remove_param_hint("messages[0].content"),
+            ErrorKind::UnsupportedParameter.hint()
+        );
     }
 
     #[test]
