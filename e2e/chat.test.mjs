@@ -51,12 +51,33 @@ test("Stop keeps the partial reply and marks it as stopped", async () => {
   assert.equal(await reply.getAttribute("data-state"), "stopped");
   const text = await reply.locator(".fc-body").textContent();
   assert.ok(text.trim().length > 0, "the partial text is kept");
-  assert.match(await reply.textContent(), /stopped/i);
+  assert.match(await reply.textContent(), /Stopped — the reply above is partial\./);
   await chat.send.waitFor();
   const messages = await chat.root.evaluate((el) => el.messages);
   assert.equal(messages.length, 2);
   assert.equal(messages[1].stopped, true);
   assert.equal(messages[1].content.trim(), text.trim(), "the transcript keeps exactly the text shown");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a reply stopped before its first token says it never began, not that it is partial", async () => {
+  const { chat, page, context, problems } = await chatPage();
+  // The request is held unanswered: not one byte of the reply arrives before Stop.
+  await page.route("**/chat/completions**", () => {});
+  await say(chat, "hello");
+  await chat.root.getByText("Waiting for the reply…").waitFor();
+  await chat.stop.click();
+  const reply = await lastAssistantDone(chat);
+  assert.equal(await reply.getAttribute("data-state"), "stopped");
+  assert.equal((await reply.locator(".fc-body").textContent()).trim(), "");
+  const shown = await reply.textContent();
+  assert.match(shown, /Stopped before the reply began\./);
+  assert.doesNotMatch(shown, /partial/);
+  const messages = await chat.root.evaluate((el) => el.messages);
+  assert.equal(messages.length, 2);
+  assert.equal(messages[1].stopped, true);
+  assert.equal(messages[1].content, "");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -41,8 +41,9 @@ if [ "${FOUNDRY_SKIP_BROWSER:-}" != 1 ]; then
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+  || [ ! -f node_modules/axe-core/axe.min.js ] \
   || ! cmp -s package-lock.json node_modules/.package-lock.json.stamp 2>/dev/null; then
-  log "installing npm packages (binaryen for wasm-opt, playwright-core)"
+  log "installing npm packages (binaryen for wasm-opt, playwright-core, axe-core for the e2e accessibility check)"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.package-lock.json.stamp
 fi

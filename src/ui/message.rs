@@ -198,7 +198,7 @@ fn ReplyFooter(entry: Entry) -> impl IntoView {
     });
     view! {
         {tool_calls_of(&entry).map(|calls| view! { <PendingCalls calls/> })}
-        {entry.stopped.then(|| view! { <p class="fc-mark">"Stopped — the reply above is partial."</p> })}
+        {entry.stopped.then(|| view! { <p class="fc-mark">{stopped_notice(&entry)}</p> })}
         {cut_off.then(|| view! { <ContinueNotice/> })}
         {filtered.then(|| view! {
             <div class="fc-error" part="error" role="alert" data-kind="content_filter">
@@ -208,6 +208,18 @@ fn ReplyFooter(entry: Entry) -> impl IntoView {
         })}
         {entry.error.clone().map(|e| view! { <ErrorNotice error=e/> })}
         {actions}
+    }
+}
+
+/// The mark of a stopped reply: partial, or stopped before anything of it arrived.
+fn stopped_notice(entry: &Entry) -> &'static str {
+    let nothing_arrived = entry.message.content().text().trim().is_empty()
+        && tool_calls_of(entry).is_none()
+        && entry.reasoning.as_deref().is_none_or(str::is_empty);
+    if nothing_arrived {
+        "Stopped before the reply began."
+    } else {
+        "Stopped — the reply above is partial."
     }
 }
 

@@ -275,10 +275,24 @@ fn from_json(v: &Value) -> BodyError {
             if e.categories.is_none() {
                 e.categories = filter_categories(map.get("content_filter_result"));
             }
+            if e.param.is_none() {
+                // Azure AI Model Inference: `details: [{loc: ["body", "x"], msg, type}]`.
+                e.param = map
+                    .get("details")
+                    .and_then(|d| d.get(0))
+                    .and_then(loc_param);
+            }
             e
         }
         _ => BodyError::default(),
     }
+}
+
+/// The field a validation error's `loc` (`["body", "x"]`) names.
+fn loc_param(item: &Value) -> Option<String> {
+    let loc = item.get("loc")?.as_array()?;
+    let name = loc.iter().rev().find_map(Value::as_str)?;
+    (name != "body").then(|| name.to_owned())
 }
 
 /// FastAPI style: `{"detail": "text"}` or `{"detail": [{"loc": [...], "msg": "..."}]}`.
@@ -286,11 +300,7 @@ fn from_detail(detail: &Value) -> BodyError {
     match detail {
         Value::Array(items) => {
             let first = items.first();
-            let param = first
-                .and_then(|i| i.get("loc"))
-                .and_then(Value::as_array)
-                .and_then(|loc| loc.iter().rev().find_map(|p| p.as_str().map(str::to_owned)))
-                .filter(|p| p != "body");
+            let param = first.and_then(loc_param);
             let messages: Vec<String> = items
                 .iter()
                 .filter_map(|i| i.get("msg").and_then(value_text))
@@ -414,8 +424,77 @@ fn is_unsupported_param(e: &BodyError) -> bool {
         .flatten()
         .any(|c| {
             let c = c.to_ascii_lowercase();
-            c == "unsupported_parameter" || c == "unsupported_value" || c == "extra_forbidden"
+            c == "unsupported_parameter"
+                || c == "unknown_parameter"
+                || c == "unsupported_value"
+                || c == "extra_forbidden"
         })
+        || e.message
+            .as_deref()
+            .is_some_and(|m| contains_ci(m, UNRECOGNIZED))
+}
+
+/// Azure OpenAI's words for body keys it does not know: "Unrecognized request argument
+/// supplied: x" (or "arguments supplied: x, y").
+const UNRECOGNIZED: &str = "unrecognized request argument";
+
+/// Splits a message into the names in it (ASCII letters, digits and `_`).
+fn not_name_char(c: char) -> bool {
+    !(c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The parameters the server's message names: every name after "supplied:" of
+/// [`UNRECOGNIZED`], else the first after "parameter:" (OpenAI's "Unknown parameter: 'x'.",
+/// "Unsupported parameter: 'x' is not supported…"). Empty when it names none.
+fn params_in_message(message: &str) -> Vec<String> {
+    // ASCII lower-casing keeps every byte offset.
+    let lower = message.to_ascii_lowercase();
+    let (marker, count) = if lower.contains(UNRECOGNIZED) {
+        ("supplied:", usize::MAX)
+    } else {
+        ("parameter:", 1)
+    };
+    let Some(at) = lower.find(marker) else {
+        return Vec::new();
+    };
+    message[at + marker.len()..]
+        .split(not_name_char)
+        .filter(|name| !name.is_empty())
+        .take(count)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How to stop sending `param` (a body key, maybe with a path: `stream_options.x`): the
+/// setting that sent it, else the key of the extra parameters.
+fn remove_param_hint(param: &str) -> String {
+    let key = param.split(not_name_char).next().unwrap_or_default();
+    let action = match key {
+        "temperature" => "clear the Temperature field",
+        "top_p" => "clear the Top P field",
+        "max_tokens" => "clear the Max tokens field",
+        "seed" => "clear the Seed field",
+        "presence_penalty" => "clear the Presence penalty field",
+        "frequency_penalty" => "clear the Frequency penalty field",
+        "stop" => "clear the Stop sequences field",
+        "response_format" => "turn off JSON mode",
+        "stream" | "stream_options" => "turn off Stream replies",
+        "tool_choice" => "set Tool choice to \"Not sent\"",
+        "tools" => "turn off the built-in tools",
+        // Not optional: nothing to remove.
+        "messages" | "model" => return ErrorKind::UnsupportedParameter.hint().to_owned(),
+        _ => {
+            return format!(
+                "The model does not accept \"{param}\", sent as an extra parameter: remove the \
+                 \"{key}\" key from Extra parameters in the settings (or from the element's \
+                 extraParams)."
+            )
+        }
+    };
+    format!(
+        "The model does not accept \"{param}\": {action} in the settings (or, where the page \
+         sets it on the element, there)."
+    )
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -548,7 +627,14 @@ pub fn classify_http(
     let mut e = ChatError::new(kind, message);
     e.status = Some(status);
     e.code = parsed.code.clone().or_else(|| parsed.inner_code.clone());
-    e.param = parsed.param.clone();
+    let named = match (&parsed.param, kind) {
+        (Some(param), _) => vec![param.clone()],
+        (None, ErrorKind::UnsupportedParameter) => {
+            params_in_message(parsed.message.as_deref().unwrap_or_default())
+        }
+        (None, _) => Vec::new(),
+    };
+    e.param = named.first().cloned();
     e.categories = parsed.categories.clone();
     e.retryable = match kind {
         ErrorKind::RateLimit => true,
@@ -573,12 +659,16 @@ pub fn classify_http(
         (ErrorKind::NotFound, _) if any_code("DeploymentNotFound") => {
             "No deployment with this name exists. Check the deployment or model name; a new deployment can take a few minutes to appear."
         }
-        (ErrorKind::UnsupportedParameter, _) if e.param.is_some() => {
-            "The model does not accept the named parameter. Remove it or change its value in the settings."
-        }
         _ => kind.hint(),
     };
-    e.hint = Some(hint.to_owned());
+    e.hint = Some(match kind {
+        ErrorKind::UnsupportedParameter if !named.is_empty() => named
+            .iter()
+            .map(|p| remove_param_hint(p))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => hint.to_owned(),
+    });
     e
 }
 
@@ -720,6 +810,110 @@ mod tests {
         let e = classify_http(400, &[], body, None);
         assert_eq!(e.kind, ErrorKind::UnsupportedParameter);
         assert_eq!(e.param.as_deref(), Some("max_tokens"));
+        assert!(e.hint.unwrap().contains("Max tokens field"));
+    }
+
+    #[test]
+    fn azure_openai_unrecognized_argument_names_it_and_says_where_it_came_from() {
+        let body = r#"{"error":{"message":"Unrecognized request argument supplied: stream_options","type":"invalid_request_error","param":null,"code":null}}"#;
+        let e = classify_http(400, &[], body, None);
+        assert_eq!(e.kind, ErrorKind::UnsupportedParameter);
+        assert_eq!(e.param.as_deref(), Some("stream_options"));
+        assert_eq!(
+            e.message,
+            "Unrecognized request argument supplied: stream_options"
+        );
+        assert!(!e.retryable);
+        let hint = e.hint.unwrap();
+        assert!(hint.contains("\"stream_options\""), "{hint}");
+        assert!(hint.contains("Stream replies"), "{hint}");
+
+        let extra = classify_http(
+            400,
+            &[],
+            r#"{"error":{"message":"Unrecognized request arguments supplied: top_k, min_p","type":"invalid_request_error","param":null,"code":null}}"#,
+            None,
+        );
+        assert_eq!(extra.kind, ErrorKind::UnsupportedParameter);
+        assert_eq!(extra.param.as_deref(), Some("top_k"));
+        let hint = extra.hint.unwrap();
+        for name in ["\"top_k\"", "\"min_p\"", "Extra parameters", "extraParams"] {
+            assert!(hint.contains(name), "{name} in {hint}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_unsupported_parameter_codes_name_the_parameter_from_param_or_message() {
+        let unknown = classify_http(
+            400,
+            &[],
+            r#"{"error":{"message":"Unknown parameter: 'reasoning_effort'.","type":"invalid_request_error","param":"reasoning_effort","code":"unknown_parameter"}}"#,
+            None,
+        );
+        assert_eq!(unknown.kind, ErrorKind::UnsupportedParameter);
+        assert_eq!(unknown.param.as_deref(), Some("reasoning_effort"));
+        assert!(unknown.hint.unwrap().contains("extraParams"));
+        let in_message = classify_http(
+            400,
+            &[],
+            r#"{"object":"error","message":"Unsupported parameter: 'seed' is not supported with this model.","type":"invalid_request_error","code":"unsupported_parameter"}"#,
+            None,
+        );
+        assert_eq!(in_message.kind, ErrorKind::UnsupportedParameter);
+        assert_eq!(in_message.param.as_deref(), Some("seed"));
+        let hint = in_message.hint.unwrap();
+        assert!(
+            hint.contains("Seed field") && hint.contains("element"),
+            "{hint}"
+        );
+        let unnamed = classify_http(
+            400,
+            &[],
+            r#"{"error":{"message":"Unsupported parameter.","code":"unsupported_parameter"}}"#,
+            None,
+        );
+        assert_eq!(unnamed.kind, ErrorKind::UnsupportedParameter);
+        assert_eq!(unnamed.param, None);
+        assert_eq!(
+            unnamed.hint.as_deref(),
+            Some(ErrorKind::UnsupportedParameter.hint())
+        );
+    }
+
+    #[test]
+    fn azure_inference_extra_field_error_names_the_field_from_details() {
+        let body = r#"{"error":{"code":"Invalid input","status":422,"message":"invalid input error","details":[{"loc":["body","logprobs"],"msg":"extra fields not permitted","type":"value_error.extra"}]}}"#;
+        let e = classify_http(422, &[], body, None);
+        assert_eq!(e.kind, ErrorKind::UnsupportedParameter);
+        assert_eq!(e.param.as_deref(), Some("logprobs"));
+        assert!(e.hint.unwrap().contains("\"logprobs\" key"));
+    }
+
+    #[test]
+    fn each_standard_parameter_hint_names_where_it_is_set() {
+        for (param, place) in [
+            ("temperature", "Temperature field"),
+            ("top_p", "Top P field"),
+            ("max_tokens", "Max tokens field"),
+            ("presence_penalty", "Presence penalty field"),
+            ("frequency_penalty", "Frequency penalty field"),
+            ("stop", "Stop sequences field"),
+            ("response_format", "JSON mode"),
+            ("stream", "Stream replies"),
+            ("stream_options.include_usage", "Stream replies"),
+            ("tool_choice", "Tool choice"),
+            ("tools", "built-in tools"),
+            ("logit_bias", "\"logit_bias\" key"),
+            ("logit_bias.50256", "\"logit_bias\" key"),
+        ] {
+            let hint = remove_param_hint(param);
+            assert!(hint.contains(place), "{param}: {hint}");
+            assert!(hint.contains(&format!("\"{param}\"")), "{param}: {hint}");
+        }
+        assert_eq!(
+            remove_param_hint("messages[0].content"),
+            ErrorKind::UnsupportedParameter.hint()
+        );
     }
 
     #[test]

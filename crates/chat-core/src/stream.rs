@@ -20,9 +20,10 @@ mod shape;
 /// The reply of one choice as received so far.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reply {
-    /// Concatenated content (without a leading `<think>` block).
+    /// Concatenated content, as sent but for a leading `<think>` block (tags and all).
     pub content: String,
-    /// Concatenated `reasoning_content` / `reasoning`, and a leading `<think>` block.
+    /// Concatenated `reasoning_content` / `reasoning`, `thinking` content parts, and a
+    /// leading `<think>` block.
     pub reasoning: String,
     /// Refusal text, when the model refused.
     pub refusal: Option<String>,
@@ -80,16 +81,16 @@ pub enum Outcome {
     Failed(ChatError),
 }
 
-/// Where a choice's content stands with respect to a leading `<think>` block.
+/// Where a choice's content stands with respect to a leading `<think>` block. Only the
+/// block itself (its tags and the reasoning between them) is taken out of the content:
+/// everything else, the whitespace around the block included, stays as sent.
 #[derive(Debug, Clone, PartialEq)]
 enum Think {
-    /// Nothing but a possible beginning of `<think>` (held back) so far.
+    /// Nothing but whitespace and a possible beginning of `<think>` (held back) so far.
     Start(String),
     /// Inside the block; holds a possible beginning of `</think>`.
     Inside(String),
-    /// After the block: leading whitespace is dropped until the first other character.
-    After,
-    /// Plain content.
+    /// Plain content: there is no block, or it has ended.
     Outside,
 }
 
@@ -102,17 +103,11 @@ impl Think {
     fn feed(&mut self, text: &str, content: &mut String, reasoning: &mut String) {
         match self {
             Think::Outside => content.push_str(text),
-            Think::After => {
-                let rest = text.trim_start();
-                if !rest.is_empty() {
-                    *self = Think::Outside;
-                    content.push_str(rest);
-                }
-            }
             Think::Start(held) => {
                 held.push_str(text);
                 let trimmed = held.trim_start();
                 if let Some(rest) = trimmed.strip_prefix(OPEN) {
+                    content.push_str(&held[..held.len() - trimmed.len()]);
                     let rest = rest.to_owned();
                     *self = Think::Inside(String::new());
                     self.feed(&rest, content, reasoning);
@@ -125,9 +120,8 @@ impl Think {
                 carry.push_str(text);
                 if let Some(pos) = carry.find(CLOSE) {
                     reasoning.push_str(&carry[..pos]);
-                    let rest = carry[pos + CLOSE.len()..].to_owned();
-                    *self = Think::After;
-                    self.feed(&rest, content, reasoning);
+                    content.push_str(&carry[pos + CLOSE.len()..]);
+                    *self = Think::Outside;
                 } else {
                     let keep = partial_suffix(carry, CLOSE);
                     let cut = carry.len() - keep;
@@ -143,7 +137,7 @@ impl Think {
         match std::mem::replace(self, Think::Outside) {
             Think::Start(held) => content.push_str(&held),
             Think::Inside(carry) => reasoning.push_str(&carry),
-            Think::After | Think::Outside => {}
+            Think::Outside => {}
         }
     }
 }
@@ -178,9 +172,18 @@ impl ChoiceState {
     #[cfg_attr(optimize_hot, optimize(speed))]
     fn apply(&mut self, delta: Delta<'_>, updates: &mut Option<&mut Vec<Update>>) {
         let r = &mut self.reply;
-        for text in [delta.reasoning_content, delta.reasoning]
-            .into_iter()
-            .flatten()
+        let (content, thinking) = match delta.content {
+            Some(Text::Plain(text)) => (Some(text), None),
+            Some(Text::Parts { text, thinking }) => (Some(Cow::Owned(text)), Some(thinking)),
+            None => (None, None),
+        };
+        for text in [
+            delta.reasoning_content,
+            delta.reasoning,
+            thinking.map(Cow::Owned),
+        ]
+        .into_iter()
+        .flatten()
         {
             if !text.is_empty() {
                 let r0 = r.reasoning.len();
@@ -190,7 +193,7 @@ impl ChoiceState {
                 }
             }
         }
-        if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+        if let Some(text) = content.filter(|t| !t.is_empty()) {
             let (c0, r0) = (r.content.len(), r.reasoning.len());
             self.think.feed(&text, &mut r.content, &mut r.reasoning);
             report_growth(r, c0, r0, updates);
@@ -426,7 +429,7 @@ impl StreamAccumulator {
             return false;
         };
         let delta = Delta {
-            content: Some(text),
+            content: Some(Text::Plain(text)),
             ..Delta::default()
         };
         let choice = ChoiceChunk {
@@ -615,8 +618,8 @@ struct ChoiceChunk<'a> {
 
 #[derive(Deserialize, Default)]
 struct Delta<'a> {
-    #[serde(default, borrow, deserialize_with = "text_or_parts")]
-    content: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "text_or_typed_parts")]
+    content: Option<Text<'a>>,
     #[serde(default, borrow, deserialize_with = "text_or_parts")]
     reasoning_content: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "text_or_parts")]
@@ -645,22 +648,51 @@ struct FunctionDelta<'a> {
     arguments: Option<Cow<'a, str>>,
 }
 
-/// A string, null, or an array of parts whose `text` fields are joined.
-fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+/// A text field as sent: a string, or an array of typed parts.
+enum Text<'a> {
+    Plain(Cow<'a, str>),
+    /// The parts' text: that of the `text` parts, and that of the `thinking` parts
+    /// (Mistral's `{type: "thinking", thinking: [{type: "text", text}]}`). Parts of other
+    /// types are left out.
+    Parts {
+        text: String,
+        thinking: String,
+    },
+}
+
+impl<'a> Text<'a> {
+    fn into_text(self) -> Cow<'a, str> {
+        match self {
+            Text::Plain(text) => text,
+            Text::Parts { text, .. } => Cow::Owned(text),
+        }
+    }
+}
+
+/// The text of a part whose `type` is `text` (or missing).
+fn part_text(part: &Value) -> Option<&str> {
+    match part.get("type").map(Value::as_str) {
+        None | Some(Some("text")) => part.get("text").and_then(Value::as_str),
+        Some(_) => None,
+    }
+}
+
+/// A string, null, or an array of typed parts ([`Text`]).
+fn text_or_typed_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Error> {
     struct TextOrParts;
     impl<'de> Visitor<'de> for TextOrParts {
-        type Value = Option<Cow<'de, str>>;
+        type Value = Option<Text<'de>>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a string, null or an array of text parts")
         }
         fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
+            Ok(Some(Text::Plain(Cow::Borrowed(v))))
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_owned())))
+            Ok(Some(Text::Plain(Cow::Owned(v.to_owned()))))
         }
         fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v)))
+            Ok(Some(Text::Plain(Cow::Owned(v))))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -672,16 +704,32 @@ fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>
             d.deserialize_any(TextOrParts)
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut text = String::new();
+            let (mut text, mut thinking) = (String::new(), String::new());
             while let Some(part) = seq.next_element::<Value>()? {
-                if let Some(t) = part.get("text").and_then(Value::as_str) {
+                if let Some(t) = part_text(&part) {
                     text.push_str(t);
+                } else if part.get("type").and_then(Value::as_str) == Some("thinking") {
+                    match part.get("thinking") {
+                        Some(Value::String(t)) => thinking.push_str(t),
+                        Some(Value::Array(inner)) => {
+                            inner
+                                .iter()
+                                .filter_map(part_text)
+                                .for_each(|t| thinking.push_str(t));
+                        }
+                        _ => {}
+                    }
                 }
             }
-            Ok(Some(Cow::Owned(text)))
+            Ok(Some(Text::Parts { text, thinking }))
         }
     }
     d.deserialize_any(TextOrParts)
+}
+
+/// A string, null, or an array of parts whose text parts are joined.
+fn text_or_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(text_or_typed_parts(d)?.map(Text::into_text))
 }
 
 #[cfg(test)]
@@ -745,7 +793,7 @@ mod tests {
     }
 
     #[test]
-    fn a_leading_think_block_split_across_deltas_is_reasoning() {
+    fn a_leading_think_block_split_across_deltas_is_reasoning_and_the_rest_stays_as_sent() {
         let (mut acc, ups) = run(&[
             &content("\n<th"),
             &content("ink>plan"),
@@ -754,16 +802,81 @@ mod tests {
             &content("Answer <think> stays"),
         ]);
         assert_eq!(acc.reply().reasoning, "planning");
-        assert_eq!(acc.reply().content, "Answer <think> stays");
-        let streamed_reasoning: String = ups
-            .iter()
-            .filter_map(|u| match u {
-                Update::Reasoning(range) => Some(&acc.reply().reasoning[range.clone()]),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(streamed_reasoning, "planning");
+        assert_eq!(acc.reply().content, "\n\n\nAnswer <think> stays");
+        assert_eq!(
+            streamed(&ups, acc.reply()),
+            (
+                "\n\n\nAnswer <think> stays".to_owned(),
+                "planning".to_owned()
+            )
+        );
         assert_eq!(acc.finish(), Outcome::Interrupted);
+    }
+
+    /// The content and reasoning the updates tell, read from `reply`.
+    fn streamed(ups: &[Update], reply: &Reply) -> (String, String) {
+        let mut shown = (String::new(), String::new());
+        for u in ups {
+            match u {
+                Update::Content(r) => shown.0.push_str(&reply.content[r.clone()]),
+                Update::Reasoning(r) => shown.1.push_str(&reply.reasoning[r.clone()]),
+                _ => {}
+            }
+        }
+        shown
+    }
+
+    /// What a reply's text becomes: a leading `<think>` block (after whitespace) is the
+    /// reasoning; the content is the text without the block — every other byte as sent.
+    fn split_think(text: &str) -> (String, String) {
+        let trimmed = text.trim_start();
+        let lead = &text[..text.len() - trimmed.len()];
+        match trimmed.strip_prefix(OPEN) {
+            None => (text.to_owned(), String::new()),
+            Some(inner) => match inner.split_once(CLOSE) {
+                Some((reasoning, rest)) => (format!("{lead}{rest}"), reasoning.to_owned()),
+                None => (lead.to_owned(), inner.to_owned()),
+            },
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn content_is_the_text_without_its_leading_think_block_however_the_deltas_split_it(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<think>", "</think>", "<", "</", "<th", "ink>", "</thi", "nk>", "\n", "\n\n",
+                    " ", "\t", "a", "Answer", "é🐉", "<b>", ">",
+                ]),
+                0..14,
+            ),
+            cuts in proptest::collection::vec(0..64usize, 0..8),
+        ) {
+            let text: String = pieces.concat();
+            let mut bounds: Vec<usize> = cuts
+                .iter()
+                .map(|c| c % (text.len() + 1))
+                .filter(|&c| text.is_char_boundary(c))
+                .collect();
+            bounds.extend([0, text.len()]);
+            bounds.sort_unstable();
+            bounds.dedup();
+            let deltas: Vec<String> = bounds
+                .windows(2)
+                .map(|w| content(&text[w[0]..w[1]]))
+                .collect();
+            let mut acc = StreamAccumulator::new();
+            let mut ups = Vec::new();
+            for d in &deltas {
+                ups.extend(acc.push(&data(d)));
+            }
+            ups.extend(acc.flush());
+            let (content, reasoning) = split_think(&text);
+            proptest::prop_assert_eq!(&acc.reply().content, &content, "{:?}", deltas);
+            proptest::prop_assert_eq!(&acc.reply().reasoning, &reasoning, "{:?}", deltas);
+            let shown = streamed(&ups, acc.reply());
+            proptest::prop_assert_eq!(shown, (content, reasoning));
+        }
     }
 
     #[test]
@@ -990,6 +1103,28 @@ mod tests {
             r#"{"choices":[{"delta":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]}"#,
         ]);
         assert_eq!(acc.reply().content, "ab");
+    }
+
+    #[test]
+    fn typed_content_parts_give_thinking_to_reasoning_text_to_content_and_drop_the_rest() {
+        let (mut acc, ups) = run(&[
+            r#"{"choices":[{"delta":{"content":[{"type":"thinking","thinking":[{"type":"text","text":"hm"},{"type":"ref","text":"x"}]},{"type":"text","text":"A"}]}}]}"#,
+            r#"{"choices":[{"delta":{"content":[{"type":"reference","reference_ids":[1]},{"type":"image_url","image_url":{"url":"u"}},{"type":"audio","text":{"k":1}},{"type":"text","text":5},{"type":"thinking","thinking":"!"},{"type":"thinking","thinking":{"x":1}},7,null,"s"]}}]}"#,
+            r#"{"choices":[{"delta":{"content":"B"}}]}"#,
+            r#"{"choices":[{"delta":{"content":[]}}]}"#,
+        ]);
+        assert_eq!(acc.reply().content, "AB");
+        assert_eq!(acc.reply().reasoning, "hm!");
+        assert_eq!(
+            ups,
+            vec![
+                Update::Reasoning(0..2),
+                Update::Content(0..1),
+                Update::Reasoning(2..3),
+                Update::Content(1..2),
+            ]
+        );
+        assert_eq!(acc.finish(), Outcome::Interrupted);
     }
 
     #[test]

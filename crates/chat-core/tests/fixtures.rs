@@ -3,6 +3,7 @@
 use chat_core::error::{classify_http, ErrorKind};
 use chat_core::sse::Decoder;
 use chat_core::stream::{parse_completion, Outcome, Reply, StreamAccumulator, Update};
+use chat_core::transcript::Entry;
 use chat_core::types::{FinishReason, ToolCall};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -163,6 +164,19 @@ fn llamacpp_wrongly_typed_parameter_is_bad_request_with_the_server_message() {
 }
 
 #[test]
+fn azure_openai_unrecognized_argument_is_unsupported_parameter_naming_it() {
+    let (status, headers, body) = http_fixture("azure-openai-error-unrecognized-argument.http");
+    let e = classify_http(status, &headers, &body, None);
+    assert_eq!(e.kind, ErrorKind::UnsupportedParameter);
+    assert_eq!(e.param.as_deref(), Some("max_completion_tokens"));
+    assert_eq!(e.code, None);
+    assert!(!e.retryable);
+    let hint = e.hint.unwrap();
+    assert!(hint.contains("\"max_completion_tokens\" key"), "{hint}");
+    assert!(hint.contains("extraParams"), "{hint}");
+}
+
+#[test]
 fn azure_openai_stream_with_prompt_filter_results_and_crlf_accumulates() {
     let (reply, outcome) = run("azure-openai-stream-usage.sse");
     assert_eq!(outcome, Outcome::Complete);
@@ -229,9 +243,95 @@ fn interleaved_parallel_tool_calls_are_assembled_by_index() {
     assert_eq!(reply.finish_reason, Some(FinishReason::ToolCalls));
 }
 
+/// Cut in two at every byte, the stream gives the same transcript entry as read whole.
+fn same_entry_at_every_split(name: &str) -> Entry {
+    let bytes = fixture(name);
+    let entry = |bytes: &[&[u8]]| {
+        let mut decoder = Decoder::new();
+        let mut acc = StreamAccumulator::new();
+        for chunk in bytes {
+            for event in decoder.feed(chunk) {
+                acc.push(&event);
+            }
+        }
+        for event in decoder.finish() {
+            acc.push(&event);
+        }
+        let outcome = acc.finish();
+        (Entry::from_reply("a1", &acc.into_reply()), outcome)
+    };
+    let whole = entry(&[&bytes]);
+    for i in 0..=bytes.len() {
+        assert_eq!(
+            entry(&[&bytes[..i], &bytes[i..]]),
+            whole,
+            "{name} cut at byte {i}"
+        );
+    }
+    assert_eq!(whole.1, Outcome::Complete, "{name}");
+    whole.0
+}
+
 #[test]
-fn deepseek_think_block_becomes_reasoning() {
+fn deepseek_think_block_becomes_reasoning_and_the_content_keeps_its_blank_lines() {
     let (reply, _) = run("deepseek-stream-think.sse");
     assert_eq!(reply.reasoning, "\nTwo plus two is four.\n");
-    assert_eq!(reply.content, "**4**");
+    assert_eq!(reply.content, "\n\n**4**");
+}
+
+#[test]
+fn azure_inference_deepseek_r1_content_is_the_text_after_think_exactly_as_sent() {
+    let (reply, outcome) = run("azure-inference-deepseek-r1-think.sse");
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(reply.reasoning, "\nOkay, 17 × 3 = 51.\n");
+    assert_eq!(reply.content, "\n\n17 × 3 = **51**.");
+    assert_eq!(reply.model.as_deref(), Some("DeepSeek-R1"));
+    assert_eq!(reply.finish_reason, Some(FinishReason::Stop));
+    assert_eq!(usage_total(&reply), Some(32));
+    let entry = same_entry_at_every_split("azure-inference-deepseek-r1-think.sse");
+    assert_eq!(entry.message.content().text(), "\n\n17 × 3 = **51**.");
+    assert_eq!(entry.reasoning.as_deref(), Some(reply.reasoning.as_str()));
+}
+
+#[test]
+fn think_tags_split_across_deltas_still_leave_the_content_verbatim() {
+    let (reply, outcome) = run("azure-inference-deepseek-r1-think-split.sse");
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(reply.reasoning, "\nTom & Jerry: a cat and a mouse.\n");
+    assert_eq!(
+        reply.content, "\n\n\n*Tom & Jerry* is a cartoon.\n",
+        "the blank lines after </think>, in its delta and the next, are kept"
+    );
+    let entry = same_entry_at_every_split("azure-inference-deepseek-r1-think-split.sse");
+    assert_eq!(entry.message.content().text(), reply.content);
+}
+
+#[test]
+fn magistral_thinking_parts_are_reasoning_text_parts_content_and_other_parts_ignored() {
+    let (reply, outcome) = run("mistral-magistral-stream-thinking.sse");
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(
+        reply.reasoning,
+        "Okay, the user wants the capital of France.\n\nIt is Paris — café included.\n"
+    );
+    assert_eq!(
+        reply.content,
+        "The capital of France is **Paris**.\n\nBon voyage !"
+    );
+    assert!(!reply.content.contains("object"));
+    assert_eq!(reply.model.as_deref(), Some("magistral-medium-2509"));
+    assert_eq!(usage_total(&reply), Some(44));
+    let entry = same_entry_at_every_split("mistral-magistral-stream-thinking.sse");
+    assert_eq!(entry.message.content().text(), reply.content);
+    assert_eq!(entry.reasoning.as_deref(), Some(reply.reasoning.as_str()));
+}
+
+#[test]
+fn magistral_non_streamed_message_content_parts_are_read_alike() {
+    let body = String::from_utf8(fixture("mistral-magistral-nonstream.json")).unwrap();
+    let reply = parse_completion(&body).unwrap();
+    assert_eq!(reply.reasoning, "The user says hello. Answer briefly.");
+    assert_eq!(reply.content, "Hello! How can I help?");
+    assert_eq!(reply.finish_reason, Some(FinishReason::Stop));
+    assert_eq!(usage_total(&reply), Some(38));
 }

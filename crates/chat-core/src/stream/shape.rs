@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use super::Chunk;
+use super::{Chunk, Text};
 
 /// The last plain content chunk and where its content literal is.
 #[derive(Debug, Default)]
@@ -41,7 +41,8 @@ impl Shape {
         let Some(delta) = &choice.delta else {
             return;
         };
-        let Some(Cow::Borrowed(content)) = &delta.content else {
+        // A string literal only (an array of parts is read by serde every time).
+        let Some(Text::Plain(Cow::Borrowed(content))) = &delta.content else {
             return;
         };
         let plain = chunk.usage.is_none()
@@ -206,6 +207,8 @@ mod tests {
                 "null",
                 "5",
                 r#"["a"]"#,
+                r#"[{"type":"thinking","thinking":[{"type":"text","text":"a"}]},{"type":"text","text":"b"}]"#,
+                r#"[{"type":"text","text":"a"}]"#,
                 r#""a" "#,
                 r#" "a""#,
                 // Invalid JSON: serde's error, on both paths.
@@ -244,6 +247,8 @@ mod tests {
             r#"{"choices":[{"delta":{"content":null}}]}"#,
             r#"{"choices":[{"delta":{"content":"a\nb"}}]}"#,
             r#"{"choices":[{"delta":{"content":[{"type":"text","text":"a"}]}}]}"#,
+            r#"{"choices":[{"delta":{"content":[{"type":"thinking","thinking":[{"type":"text","text":"a"}]}]}}]}"#,
+            r#"{"choices":[{"delta":{"content":[{"type":"reference","reference_ids":[0]}]}}]}"#,
             r#"{"choices":[{"delta":{"reasoning_content":"b"}}]}"#,
             r#"{"choices":[{"delta":null}]}"#,
             r#"{"choices":[]}"#,
