@@ -17,11 +17,11 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use chat_core::error::ChatError;
-use chat_core::image::{Detail, ImageError, ImageOptions};
+use chat_core::image::{ImageError, ImageOptions};
 use chat_core::request::ModelInfo;
 use chat_core::tools::ToolRegistry;
 use chat_core::transcript::Entry;
-use chat_core::types::{Content, ImageDetail, ImageUrl, Message, Part};
+use chat_core::types::{Content, ImageUrl, Message, Part};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use web_sys::HtmlElement;
@@ -200,14 +200,7 @@ impl ChatController {
         if text.trim().is_empty() && images.is_empty() {
             return Err(ChatError::invalid_input("text", "The message is empty."));
         }
-        let detail = self
-            .settings
-            .with_untracked(|s| s.image_options.detail)
-            .map(|d| match d {
-                Detail::Auto => ImageDetail::Auto,
-                Detail::Low => ImageDetail::Low,
-                Detail::High => ImageDetail::High,
-            });
+        let detail = self.settings.with_untracked(|s| s.image_options.detail);
         let parts = images
             .into_iter()
             .map(|image| Part::ImageUrl {

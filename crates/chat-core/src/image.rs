@@ -2,6 +2,7 @@
 //! and the size policy (`ImageOptions` → `Plan`) the app applies before sending an image.
 
 use crate::number::one_decimal;
+use crate::types::ImageDetail;
 use std::fmt;
 
 use base64::alphabet;
@@ -610,15 +611,6 @@ pub fn parse_data_url(url: &str) -> Result<DataUrl, ImageError> {
     Ok(DataUrl { mime, bytes })
 }
 
-/// The `detail` of an `image_url` content part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Detail {
-    Auto,
-    Low,
-    High,
-}
-
 /// Limits for attached images (the element's `imageOptions`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
@@ -632,7 +624,7 @@ pub struct ImageOptions {
     /// Images per message.
     pub max_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<Detail>,
+    pub detail: Option<ImageDetail>,
 }
 
 impl Default for ImageOptions {
@@ -1472,7 +1464,7 @@ mod tests {
             ImageOptions {
                 max_edge: 1024,
                 max_count: 2,
-                detail: Some(Detail::Low),
+                detail: Some(ImageDetail::Low),
                 ..ImageOptions::default()
             }
         );

@@ -258,7 +258,8 @@ pub struct ImageUrl {
     pub detail: Option<ImageDetail>,
 }
 
-/// How closely the model looks at an image.
+/// How closely the model looks at an image: the `detail` of an `image_url` content part, also
+/// what `imageOptions.detail` sets for every attached image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageDetail {
