@@ -1,5 +1,5 @@
 //! The browser side of attaching an image: reads a `File`/`Blob`, checks its real bytes with
-//! `chat_core::image`, removes metadata without re-encoding when the image fits the limits,
+//! `chat_core::image` (which does all the byte parsing), removes metadata without re-encoding when the image fits the limits,
 //! and otherwise redraws it scaled and re-encodes it until it fits. Refusals are plain
 //! sentences naming the file. Also reads the images given to `send(text, {images})`.
 //!
@@ -9,11 +9,11 @@
 //! calling thread). Where no worker can start (a page CSP without `'self'` workers), the
 //! same steps run here (`createImageBitmap` + `OffscreenCanvas`).
 //!
-//! Re-encoding keeps what matters about the source: PNGs with an alpha channel (or a `tRNS`
-//! chunk) and GIFs (often transparent graphics) become PNG, WebP stays WebP (the browser may
-//! answer with PNG instead: the real bytes decide the type sent), everything else becomes
-//! JPEG at quality 0.9. The aspect ratio is kept (`chat_core::image::plan` picks the size),
-//! and a photo whose EXIF orientation tag is removed is redrawn upright.
+//! Re-encoding keeps what matters about the source: `chat_core::image::output_type` keeps
+//! transparent images PNG and WebP WebP (the browser may answer with PNG instead: the real
+//! bytes decide the type sent), everything else becomes JPEG at quality 0.9. The aspect ratio
+//! is kept (`chat_core::image::plan` picks the size), and a photo whose EXIF orientation tag
+//! (`chat_core::image::jpeg_orientation`) is removed is redrawn upright.
 
 use chat_core::image::{self, ImageOptions, ImageType, Plan, Refusal};
 use js_sys::Uint8Array;
@@ -154,7 +154,7 @@ pub async fn process(
     let (w, h) = image::dimensions(&bytes).map_err(|e| refuse(e.to_string()))?;
     let stripped = image::strip_metadata(&bytes).map_err(|e| refuse(e.to_string()))?;
     let orientation = if ty == ImageType::Jpeg {
-        jpeg_orientation(&bytes)
+        image::jpeg_orientation(&bytes)
     } else {
         1
     };
@@ -177,7 +177,7 @@ pub async fn process(
         decode(blob).await.map_err(refuse)?.close();
         return Ok(finish(current));
     }
-    let output = output_type(ty, &current.bytes);
+    let output = image::output_type(ty, &current.bytes);
     shrink(blob, current, orientation != 1, output, options)
         .await
         .map(finish)
@@ -299,91 +299,6 @@ async fn encode(
     }
     let blob = JsFuture::from(canvas.convert_to_blob_with_options(&options)?).await?;
     blob.dyn_into::<Blob>()
-}
-
-/// The type a re-encoded image is written as (see the module docs).
-fn output_type(source: ImageType, bytes: &[u8]) -> ImageType {
-    match source {
-        ImageType::Png if png_has_alpha(bytes) => ImageType::Png,
-        ImageType::Gif => ImageType::Png,
-        ImageType::WebP => ImageType::WebP,
-        ImageType::Png | ImageType::Jpeg => ImageType::Jpeg,
-    }
-}
-
-/// Colour type 4 or 6 (grey or RGB with alpha), or a `tRNS` chunk before the image data.
-fn png_has_alpha(bytes: &[u8]) -> bool {
-    if matches!(bytes.get(25), Some(4 | 6)) {
-        return true;
-    }
-    let mut at = 8usize;
-    while let Some(head) = bytes.get(at..at + 8) {
-        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        match &head[4..8] {
-            b"tRNS" => return true,
-            b"IDAT" | b"IEND" => return false,
-            _ => {}
-        }
-        at = at.saturating_add(12).saturating_add(len);
-    }
-    false
-}
-
-/// The EXIF orientation (1–8) of a JPEG from its first bytes; 1 when there is none.
-fn jpeg_orientation(head: &[u8]) -> u16 {
-    exif_orientation(head)
-        .filter(|o| (1..=8).contains(o))
-        .unwrap_or(1)
-}
-
-fn exif_orientation(b: &[u8]) -> Option<u16> {
-    let be16 = |at: usize| b.get(at..at + 2).map(|s| u16::from_be_bytes([s[0], s[1]]));
-    let mut at = 2;
-    // Walk the segments before the scan to the APP1 "Exif" one.
-    let tiff = loop {
-        if *b.get(at)? != 0xFF {
-            return None;
-        }
-        let marker = *b.get(at + 1)?;
-        let len = usize::from(be16(at + 2)?);
-        if marker == 0xDA {
-            return None;
-        }
-        if marker == 0xE1 && b.get(at + 4..at + 10) == Some(b"Exif\0\0") {
-            break at + 10;
-        }
-        at += 2 + len;
-    };
-    let little = match b.get(tiff..tiff + 2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
-    let u16_at = |at: usize| {
-        b.get(at..at + 2).map(|s| {
-            if little {
-                u16::from_le_bytes([s[0], s[1]])
-            } else {
-                u16::from_be_bytes([s[0], s[1]])
-            }
-        })
-    };
-    let u32_at = |at: usize| {
-        b.get(at..at + 4).map(|s| {
-            let a = [s[0], s[1], s[2], s[3]];
-            if little {
-                u32::from_le_bytes(a)
-            } else {
-                u32::from_be_bytes(a)
-            }
-        })
-    };
-    let ifd = tiff.checked_add(usize::try_from(u32_at(tiff + 4)?).ok()?)?;
-    let count = usize::from(u16_at(ifd)?);
-    (0..count).find_map(|i| {
-        let entry = ifd + 2 + i * 12;
-        (u16_at(entry)? == 0x0112).then(|| u16_at(entry + 8))?
-    })
 }
 
 /// All bytes of a blob (`Blob.arrayBuffer()`).
@@ -626,7 +541,7 @@ mod tests {
         let bytes = read_bytes(&out).await.expect("bytes");
         assert_eq!(image::classify(&bytes), Ok(ImageType::Png));
         assert_eq!(image::dimensions(&bytes), Ok((200, 100)));
-        assert!(png_has_alpha(&bytes), "the transparency is kept");
+        assert!(image::png_has_alpha(&bytes), "the transparency is kept");
         let damaged = redraw_here(&blob_of(b"GIF89a"), (1, 1), ImageType::Png).await;
         assert_eq!(damaged.expect_err("refused"), DAMAGED);
     }
@@ -702,23 +617,6 @@ mod tests {
             .await
             .expect_err("refused");
         assert!(refusal.reason.contains("the limit is 32.0 KB"), "{refusal}");
-    }
-
-    #[wasm_bindgen_test]
-    fn the_exif_orientation_is_read_from_either_byte_order() {
-        let soi = [0xFF, 0xD8, 0xFF, 0xDA, 0, 2];
-        let big = with_segments(&soi, &[(0xE1, &exif(8))]);
-        assert_eq!(jpeg_orientation(&big), 8);
-        let little = with_segments(
-            &soi,
-            &[(
-                0xE1,
-                b"Exif\0\0II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x03\0\0\0",
-            )],
-        );
-        assert_eq!(jpeg_orientation(&little), 3);
-        assert_eq!(jpeg_orientation(&soi), 1);
-        assert_eq!(jpeg_orientation(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF]), 1);
     }
 
     /// A photo-like `w`×`h` JPEG: smooth gradients with a little noise (a few MB at 12 MP).

@@ -1,7 +1,8 @@
-//! JPEG: the segment walk, dimensions from the frame header and metadata removal (APPn and
-//! COM segments, except JFIF, ICC profiles and Adobe).
+//! JPEG: the segment walk, dimensions from the frame header, metadata removal (APPn and COM
+//! segments, except JFIF, ICC profiles and Adobe), and the EXIF orientation a photo is
+//! stored with.
 
-use super::be16;
+use super::{be16, be32, le16, le32};
 
 /// A JPEG frame header marker (SOF0..SOF15 without DHT, JPG and DAC).
 fn is_sof(marker: u8) -> bool {
@@ -130,6 +131,72 @@ fn entropy_data_end(b: &[u8], mut i: usize) -> usize {
         }
     }
     b.len()
+}
+
+/// The EXIF orientation (1–8) of a JPEG: how its stored picture must be turned to be
+/// upright. 1 (as stored) when there is none, or when the EXIF data is damaged.
+pub fn orientation(b: &[u8]) -> u16 {
+    exif_tiff(b)
+        .and_then(exif_orientation)
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or(1)
+}
+
+/// The TIFF data (header onwards) of the first APP1 "Exif" segment before the scan.
+fn exif_tiff(b: &[u8]) -> Option<&[u8]> {
+    let mut i = 2;
+    loop {
+        let (marker, body) = read_marker(b, i).ok()?;
+        match marker {
+            0xD0..=0xD7 | 0x01 => i = body,
+            0xD8..=0xDA => return None,
+            _ => {
+                let end = segment_end(b, body).ok()?;
+                let payload = b.get(body.checked_add(2)?..end)?;
+                if let (0xE1, Some(tiff)) = (marker, payload.strip_prefix(b"Exif\0\0")) {
+                    return Some(tiff);
+                }
+                i = end;
+            }
+        }
+    }
+}
+
+const ORIENTATION_TAG: u16 = 0x0112;
+
+/// The value of the orientation tag in the first IFD of `tiff`; offsets are relative to
+/// the TIFF header and checked, so any offset (past the end, `u32::MAX`) gives `None`.
+fn exif_orientation(tiff: &[u8]) -> Option<u16> {
+    let little = match tiff.get(..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let u16_at = |at| {
+        if little {
+            le16(tiff, at)
+        } else {
+            be16(tiff, at)
+        }
+    };
+    let u32_at = |at| {
+        if little {
+            le32(tiff, at)
+        } else {
+            be32(tiff, at)
+        }
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let count = u16_at(ifd)?;
+    let entries = ifd.checked_add(2)?;
+    for i in 0..usize::from(count) {
+        let entry = entries.checked_add(i.checked_mul(12)?)?;
+        // An entry is the tag, its type and count, then the value (a SHORT: its first 2 bytes).
+        if u16_at(entry)? == ORIENTATION_TAG {
+            return u16_at(entry.checked_add(8)?);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -287,5 +354,190 @@ mod tests {
     fn a_jpeg_without_end_of_image_keeps_its_scan_data() {
         let cut = &PLAIN_JPG[..PLAIN_JPG.len() - 2];
         assert_eq!(strip_metadata(cut).unwrap(), cut);
+    }
+
+    /// TIFF data in either byte order: the header pointing at the first IFD at `ifd_offset`,
+    /// then (at offset 8) an IFD of SHORT `entries` (tag, value).
+    fn tiff(little: bool, ifd_offset: u32, entries: &[(u16, u16)]) -> Vec<u8> {
+        let short = |v: u16| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let long = |v: u32| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let mut t = if little {
+            b"II".to_vec()
+        } else {
+            b"MM".to_vec()
+        };
+        t.extend(short(42));
+        t.extend(long(ifd_offset));
+        t.extend(short(entries.len() as u16));
+        for &(tag, value) in entries {
+            t.extend(short(tag));
+            t.extend(short(3));
+            t.extend(long(1));
+            t.extend(short(value));
+            t.extend([0, 0]);
+        }
+        t.extend(long(0));
+        t
+    }
+
+    fn exif_segment(tiff: &[u8]) -> Vec<u8> {
+        let mut payload = b"Exif\0\0".to_vec();
+        payload.extend_from_slice(tiff);
+        jpeg_segment(0xE1, &payload)
+    }
+
+    /// `PLAIN_JPG` with an APP1 "Exif" segment holding `tiff` right after its SOI marker.
+    fn with_exif(tiff: &[u8]) -> Vec<u8> {
+        spliced(PLAIN_JPG, 2, &exif_segment(tiff))
+    }
+
+    #[test]
+    fn the_exif_orientation_is_read_from_either_byte_order() {
+        let soi = [0xFF, 0xD8, 0xFF, 0xDA, 0, 2];
+        let mut big_exif = b"Exif\0\0MM\0\x2a\0\0\0\x08".to_vec();
+        big_exif.extend_from_slice(&[0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8]);
+        big_exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        big_exif.extend_from_slice(b"GPS 48.8584 N 2.2945 E");
+        let big = spliced(&soi, 2, &jpeg_segment(0xE1, &big_exif));
+        assert_eq!(orientation(&big), 8);
+        let little = spliced(
+            &soi,
+            2,
+            &jpeg_segment(
+                0xE1,
+                b"Exif\0\0II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x03\0\0\0",
+            ),
+        );
+        assert_eq!(orientation(&little), 3);
+        assert_eq!(orientation(&soi), 1);
+        assert_eq!(orientation(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF]), 1);
+    }
+
+    #[test]
+    fn every_orientation_is_read_and_values_out_of_range_are_upright() {
+        for little in [false, true] {
+            for value in 1..=8 {
+                let jpeg = with_exif(&tiff(little, 8, &[(0x0100, 12), (ORIENTATION_TAG, value)]));
+                assert_eq!(orientation(&jpeg), value);
+                assert_eq!(dimensions(&jpeg), Ok((12, 8)));
+            }
+            for value in [0, 9, u16::MAX] {
+                assert_eq!(
+                    orientation(&with_exif(&tiff(little, 8, &[(ORIENTATION_TAG, value)]))),
+                    1
+                );
+            }
+            assert_eq!(orientation(&with_exif(&tiff(little, 8, &[]))), 1);
+            assert_eq!(orientation(&with_exif(&tiff(little, 8, &[(0x0100, 6)]))), 1);
+        }
+        assert_eq!(orientation(PLAIN_JPG), 1);
+    }
+
+    #[test]
+    fn the_orientation_comes_from_the_first_exif_app1_segment_before_the_scan() {
+        let xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x/>");
+        let first = exif_segment(&tiff(true, 8, &[(ORIENTATION_TAG, 6)]));
+        let second = exif_segment(&tiff(true, 8, &[(ORIENTATION_TAG, 3)]));
+        let both = [xmp, first, second].concat();
+        assert_eq!(orientation(&spliced(PLAIN_JPG, 2, &both)), 6);
+        // "Exif" in another APPn segment is not EXIF.
+        let mut app13 = b"Exif\0\0".to_vec();
+        app13.extend(tiff(false, 8, &[(ORIENTATION_TAG, 6)]));
+        assert_eq!(
+            orientation(&spliced(PLAIN_JPG, 2, &jpeg_segment(0xED, &app13))),
+            1
+        );
+        // After the scan header nothing is read.
+        let sos = sos_offset(PLAIN_JPG);
+        let data_start = sos + 2 + usize::from(be16(PLAIN_JPG, sos + 2).unwrap());
+        let exif = exif_segment(&tiff(false, 8, &[(ORIENTATION_TAG, 6)]));
+        let late = spliced(PLAIN_JPG, data_start, &exif);
+        assert_eq!(orientation(&late), 1);
+    }
+
+    #[test]
+    fn a_jpeg_cut_at_every_byte_is_upright_until_its_exif_segment_is_whole() {
+        for little in [false, true] {
+            let jpeg = with_exif(&tiff(little, 8, &[(0x0100, 12), (ORIENTATION_TAG, 6)]));
+            let segment_end = 2 + 2 + usize::from(be16(&jpeg, 4).unwrap());
+            for len in 0..=jpeg.len() {
+                let expected = if len >= segment_end { 6 } else { 1 };
+                assert_eq!(orientation(&jpeg[..len]), expected, "cut at {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn tiff_data_cut_at_every_byte_never_reads_past_its_end() {
+        for little in [false, true] {
+            let whole = tiff(little, 8, &[(0x0100, 12), (ORIENTATION_TAG, 6)]);
+            // The second entry's value ends 2 + 12 + 10 bytes after the IFD start.
+            let value_end = 8 + 2 + 12 + 10;
+            for len in 0..=whole.len() {
+                let expected = (len >= value_end).then_some(6);
+                assert_eq!(exif_orientation(&whole[..len]), expected, "cut at {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn ifd_offsets_past_the_end_or_near_the_integer_limits_are_refused() {
+        // On wasm32 usize::MAX is u32::MAX: these offsets are the overflow cases there.
+        let len = tiff(false, 8, &[(ORIENTATION_TAG, 6)]).len() as u32;
+        for offset in [
+            len - 1,
+            len,
+            len + 1,
+            0x7FFF_FFFF,
+            0x8000_0000,
+            u32::MAX - 12,
+            u32::MAX - 2,
+            u32::MAX - 1,
+            u32::MAX,
+        ] {
+            for little in [false, true] {
+                let t = tiff(little, offset, &[(ORIENTATION_TAG, 6)]);
+                assert_eq!(exif_orientation(&t), None, "offset {offset}");
+                assert_eq!(orientation(&with_exif(&t)), 1, "offset {offset}");
+            }
+        }
+        // An entry count far beyond the data: the walk stops at the end.
+        let mut many = tiff(false, 8, &[(0x0100, 12)]);
+        many[8..10].copy_from_slice(&u16::MAX.to_be_bytes());
+        assert_eq!(exif_orientation(&many), None);
+        // An IFD starting in the last two bytes: its count is there, its entries are not.
+        let mut tail = tiff(false, 0, &[]);
+        let at = tail.len() as u32;
+        tail.extend_from_slice(&[0, 1]);
+        tail[4..8].copy_from_slice(&at.to_be_bytes());
+        assert_eq!(exif_orientation(&tail), None);
+        // Not a TIFF byte order mark.
+        assert_eq!(exif_orientation(b"XX\0\x2a\0\0\0\x08"), None);
+    }
+
+    #[test]
+    fn exif_segments_with_a_bad_length_are_not_read() {
+        let segment = exif_segment(&tiff(false, 8, &[(ORIENTATION_TAG, 6)]));
+        let mut overlong = spliced(PLAIN_JPG, 2, &segment);
+        overlong[4..6].copy_from_slice(&u16::MAX.to_be_bytes());
+        assert_eq!(orientation(&overlong), 1);
+        let mut short = spliced(PLAIN_JPG, 2, &segment);
+        short[4..6].copy_from_slice(&1u16.to_be_bytes());
+        assert_eq!(orientation(&short), 1);
+        let mut stub = spliced(PLAIN_JPG, 2, &segment);
+        stub[4..6].copy_from_slice(&2u16.to_be_bytes());
+        assert_eq!(orientation(&stub), 1);
     }
 }

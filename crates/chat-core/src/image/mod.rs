@@ -1,6 +1,7 @@
 //! Image bytes: type sniffing and the refusal of formats that are not accepted, and the two
 //! operations every format implements in its own module — dimensions and metadata removal
-//! (without re-encoding). `data_url` builds and parses data URLs; `plan` is the size policy
+//! (without re-encoding). `jpeg` also reads the EXIF orientation and `png` whether there is
+//! an alpha channel. `data_url` builds and parses data URLs; `plan` is the size policy
 //! (`ImageOptions` → `Plan`) the app applies before sending an image.
 
 mod data_url;
@@ -16,7 +17,11 @@ mod fixtures;
 use std::fmt;
 
 pub use data_url::{data_url, parse_data_url, DataUrl};
-pub use plan::{plan, ImageOptions, Plan, Refusal, MAX_COUNT_RANGE, MAX_EDGE_RANGE, MAX_PIXELS};
+pub use jpeg::orientation as jpeg_orientation;
+pub use plan::{
+    output_type, plan, ImageOptions, Plan, Refusal, MAX_COUNT_RANGE, MAX_EDGE_RANGE, MAX_PIXELS,
+};
+pub use png::has_alpha as png_has_alpha;
 
 /// The image formats the chat endpoints accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -395,6 +400,8 @@ mod tests {
                 let cut = &bytes[..len];
                 let _ = dimensions(cut);
                 let _ = sniff_unsupported(cut);
+                let _ = jpeg_orientation(cut);
+                let _ = png_has_alpha(cut);
                 if let Ok(stripped) = strip_metadata(cut) {
                     assert!(stripped.len() <= cut.len());
                 }
@@ -421,6 +428,8 @@ mod tests {
                 bytes[at] = rng.next() as u8;
             }
             let _ = dimensions(&bytes);
+            let _ = jpeg_orientation(&bytes);
+            let _ = png_has_alpha(&bytes);
             if let Ok(stripped) = strip_metadata(&bytes) {
                 let _ = dimensions(&stripped);
                 let _ = strip_metadata(&stripped);
@@ -440,6 +449,8 @@ mod tests {
             let _ = dimensions(&bytes);
             let _ = strip_metadata(&bytes);
             let _ = sniff_unsupported(&bytes);
+            let _ = jpeg_orientation(&bytes);
+            let _ = png_has_alpha(&bytes);
         }
     }
 

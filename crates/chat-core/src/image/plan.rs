@@ -1,8 +1,8 @@
 //! The size policy for attached images: the limits (`ImageOptions`, the element's
 //! `imageOptions`), the plain-sentence refusals, what to do with an image before sending it
-//! (`plan`).
+//! (`plan`) and the type a redrawn image is encoded as (`output_type`).
 
-use super::{ImageError, ImageType};
+use super::{png, ImageError, ImageType};
 use crate::number::one_decimal;
 use crate::types::ImageDetail;
 use serde::{Deserialize, Serialize};
@@ -215,9 +215,36 @@ fn fit(w: u32, h: u32, edge: u32) -> (u32, u32) {
     }
 }
 
+/// The type a redrawn image is encoded as, from its source's type and bytes: PNG for PNGs
+/// with an alpha channel (or a `tRNS` chunk) and for GIFs (often transparent graphics),
+/// WebP for WebP, JPEG for everything else.
+pub fn output_type(source: ImageType, bytes: &[u8]) -> ImageType {
+    match source {
+        ImageType::Png if png::has_alpha(bytes) => ImageType::Png,
+        ImageType::Gif => ImageType::Png,
+        ImageType::WebP => ImageType::WebP,
+        ImageType::Png | ImageType::Jpeg => ImageType::Jpeg,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{png_chunk, PLAIN_GIF, PLAIN_JPG, PLAIN_PNG, PLAIN_WEBP};
     use super::*;
+
+    #[test]
+    fn redrawn_images_keep_transparency_and_webp_and_otherwise_become_jpeg() {
+        let mut rgba = PLAIN_PNG.to_vec();
+        rgba[25] = 6;
+        let mut keyed = PLAIN_PNG.to_vec();
+        keyed.splice(33..33, png_chunk(b"tRNS", &[0, 0, 0, 0, 0, 0]));
+        assert_eq!(output_type(ImageType::Png, &rgba), ImageType::Png);
+        assert_eq!(output_type(ImageType::Png, &keyed), ImageType::Png);
+        assert_eq!(output_type(ImageType::Png, PLAIN_PNG), ImageType::Jpeg);
+        assert_eq!(output_type(ImageType::Gif, PLAIN_GIF), ImageType::Png);
+        assert_eq!(output_type(ImageType::WebP, PLAIN_WEBP), ImageType::WebP);
+        assert_eq!(output_type(ImageType::Jpeg, PLAIN_JPG), ImageType::Jpeg);
+    }
 
     #[test]
     fn image_options_use_camel_case_names_and_defaults() {

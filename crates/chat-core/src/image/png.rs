@@ -1,5 +1,6 @@
-//! PNG: dimensions from the IHDR chunk and metadata removal (text, EXIF, time and private
-//! chunks; colour, transparency and animation chunks are kept).
+//! PNG: dimensions from the IHDR chunk, metadata removal (text, EXIF, time and private
+//! chunks; colour, transparency and animation chunks are kept), and whether the image can
+//! have transparent pixels.
 
 use super::{be32, bytes_at};
 
@@ -55,6 +56,33 @@ pub(super) fn strip(b: &[u8]) -> Result<Vec<u8>, &'static str> {
         }
         i = end;
     }
+}
+
+/// Whether a PNG can have transparent pixels: colour type 4 or 6 (grey or RGB with alpha)
+/// in its IHDR, or a `tRNS` chunk before the image data. Damaged files are read as far as
+/// their chunk headers go.
+pub fn has_alpha(b: &[u8]) -> bool {
+    if matches!(b.get(25), Some(4 | 6)) {
+        return true;
+    }
+    let mut at = SIGNATURE.len();
+    while let Some((len, kind)) = chunk_header(b, at) {
+        match &kind {
+            b"tRNS" => return true,
+            b"IDAT" | b"IEND" => return false,
+            _ => {}
+        }
+        let Some(next) = chunk_end(at, len) else {
+            return false;
+        };
+        at = next;
+    }
+    false
+}
+
+/// The length and type of the chunk at `at`, when its 8-byte header is all there.
+fn chunk_header(b: &[u8], at: usize) -> Option<(u32, [u8; 4])> {
+    Some((be32(b, at)?, bytes_at(b, at.checked_add(4)?)?))
 }
 
 /// The offset after a chunk at `at` with `len` data bytes (header and CRC around them), or
@@ -127,5 +155,94 @@ mod tests {
             strip_metadata(missing_iend).unwrap_err().to_string(),
             "This PNG image is damaged or incomplete (the file ends before its IEND chunk)."
         );
+    }
+
+    /// A 1×1 PNG of colour type `colour` with `extra` chunks between IHDR and IDAT.
+    fn png(colour: u8, extra: &[Vec<u8>]) -> Vec<u8> {
+        let mut ihdr = 1u32.to_be_bytes().to_vec();
+        ihdr.extend(1u32.to_be_bytes());
+        ihdr.extend([8, colour, 0, 0, 0]);
+        let mut b = SIGNATURE.to_vec();
+        b.extend(png_chunk(b"IHDR", &ihdr));
+        for chunk in extra {
+            b.extend_from_slice(chunk);
+        }
+        b.extend(png_chunk(b"IDAT", &[0x78, 0x01]));
+        b.extend(png_chunk(b"IEND", &[]));
+        b
+    }
+
+    #[test]
+    fn alpha_comes_from_the_colour_type_or_a_trns_chunk_before_the_image_data() {
+        assert!(has_alpha(&png(6, &[])));
+        assert!(has_alpha(&png(4, &[])));
+        for colour in [0, 2, 3] {
+            assert!(!has_alpha(&png(colour, &[])), "colour type {colour}");
+        }
+        let palette = png_chunk(b"PLTE", &[0, 0, 0]);
+        let trns = png_chunk(b"tRNS", &[0]);
+        assert!(has_alpha(&png(3, &[palette.clone(), trns.clone()])));
+        assert!(has_alpha(&png(
+            2,
+            &[png_chunk(b"tEXt", b"a\0b"), trns.clone()]
+        )));
+        let mut late = png(2, &[]);
+        let iend = late.len() - 12;
+        late.splice(iend..iend, trns);
+        assert!(!has_alpha(&late), "a tRNS after IDAT is not read");
+        assert!(!has_alpha(PLAIN_PNG));
+        assert!(!has_alpha(b""));
+    }
+
+    #[test]
+    fn a_png_cut_at_every_byte_has_alpha_once_the_trns_header_is_there() {
+        let text = png_chunk(b"tEXt", b"Comment\0secret");
+        let trns = png_chunk(b"tRNS", &[0, 0, 0, 0, 0, 0]);
+        let full = png(2, &[text.clone(), trns]);
+        let trns_at = 8 + 12 + 13 + text.len();
+        assert_eq!(&full[trns_at + 4..trns_at + 8], b"tRNS");
+        for len in 0..=full.len() {
+            assert_eq!(has_alpha(&full[..len]), len >= trns_at + 8, "cut at {len}");
+        }
+        let rgba = png(6, &[]);
+        for len in 0..=rgba.len() {
+            assert_eq!(has_alpha(&rgba[..len]), len >= 26, "cut at {len}");
+        }
+    }
+
+    #[test]
+    fn chunk_lengths_that_overflow_end_the_walk_without_a_panic() {
+        for len in [
+            0x7FFF_FFFF,
+            0x8000_0000,
+            u32::MAX - 11,
+            u32::MAX - 1,
+            u32::MAX,
+        ] {
+            let mut huge = png_chunk(b"tEXt", b"x");
+            huge[..4].copy_from_slice(&u32::to_be_bytes(len));
+            let b = png(2, &[huge, png_chunk(b"tRNS", &[0])]);
+            assert!(!has_alpha(&b), "length {len}");
+            assert!(strip_metadata(&b).is_err(), "length {len}");
+        }
+        // Offsets near the end of the address space.
+        assert_eq!(chunk_end(usize::MAX - 12, 0), Some(usize::MAX));
+        assert_eq!(chunk_end(usize::MAX - 11, 0), None);
+        assert_eq!(chunk_end(usize::MAX - 12, 1), None);
+        assert_eq!(
+            chunk_end(8, u32::MAX),
+            usize::try_from(u64::from(u32::MAX) + 20).ok()
+        );
+        let b = png(2, &[]);
+        for at in [
+            b.len() - 7,
+            b.len(),
+            usize::MAX - 7,
+            usize::MAX - 3,
+            usize::MAX,
+        ] {
+            assert_eq!(chunk_header(&b, at), None, "at {at}");
+        }
+        assert_eq!(chunk_header(&b, 8), Some((13, *b"IHDR")));
     }
 }
