@@ -1,28 +1,10 @@
-// The JS side of src/images.rs: reads the data-URL strings given to `send()` and redraws
-// images off the main thread. This one module is both the helpers the wasm imports and,
-// started with `new Worker(import.meta.url, {type: "module"})`, the worker itself: a
-// same-origin script, so a page CSP that lets the component load (script-src 'self') lets
-// the worker load too. The worker decodes the original file (EXIF orientation applied),
-// draws it at the requested size with high-quality smoothing on an OffscreenCanvas and
-// encodes it; the page only posts the Blob and gets a Blob back.
-
-// The bytes of a base64 `data:` URL as a Blob, or why it is not one (a string).
-export function dataUrlBlob(url) {
-  const head = /^data:[^,]*;base64,/i.exec(url);
-  if (!head) {
-    if (!/^data:/i.test(url)) return "it does not start with data:";
-    return url.includes(",") ? "it is not base64-encoded" : "the comma before the data is missing";
-  }
-  let text;
-  try {
-    text = atob(url.slice(head[0].length).trim());
-  } catch {
-    return "the base64 data is invalid";
-  }
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return new Blob([bytes]);
-}
+// The JS side of src/images.rs: redraws images off the main thread. This one module is both
+// the helper the wasm imports and, started with `new Worker(import.meta.url, {type:
+// "module"})`, the worker itself: a same-origin script, so a page CSP that lets the
+// component load (script-src 'self') lets the worker load too. The worker decodes the
+// original file (EXIF orientation applied), draws it at the requested size with
+// high-quality smoothing on an OffscreenCanvas and encodes it; the page only posts the Blob
+// and gets a Blob back.
 
 // Resolves with the encoded Blob; rejects with "decode" or "encode" (what failed), or with
 // "unavailable" when no worker could run (the caller then does the work itself).

@@ -24,10 +24,6 @@ use web_sys::{Blob, ImageBitmap, ImageEncodeOptions, OffscreenCanvas};
 
 #[wasm_bindgen(module = "/src/images.js")]
 extern "C" {
-    /// The bytes of a base64 `data:` URL as a `Blob`, or why it is not one (a string).
-    #[wasm_bindgen(js_name = dataUrlBlob)]
-    fn data_url_blob(url: &str) -> JsValue;
-
     /// Decodes `blob`, draws it at `width`×`height` and encodes it as `mime` in a worker;
     /// rejects with `"decode"`, `"encode"` or `"unavailable"` (no worker could run).
     #[wasm_bindgen(js_name = redrawInWorker)]
@@ -118,16 +114,13 @@ pub fn from_js(
                     "This is not a File, a Blob or a data-URL string.".to_owned(),
                 ));
             };
-            let blob = data_url_blob(&url);
-            match blob.dyn_into::<Blob>() {
+            let bytes = image::parse_data_url(&url)
+                .map_err(|e| refuse(name.clone(), e.to_string()))?
+                .bytes;
+            let parts = js_sys::Array::of1(&Uint8Array::from(bytes.as_slice()));
+            match Blob::new_with_u8_array_sequence(&parts) {
                 Ok(blob) => Ok((blob, name)),
-                Err(why) => Err(refuse(
-                    name,
-                    format!(
-                        "This is not a valid image data URL ({}).",
-                        why.as_string().unwrap_or_default()
-                    ),
-                )),
+                Err(_) => Err(refuse(name, "The data could not be read.".to_owned())),
             }
         })
         .collect()
@@ -568,6 +561,10 @@ mod tests {
             "the data URL's bytes"
         );
         assert_eq!(from_js(&JsValue::UNDEFINED, &options), Ok(Vec::new()));
+        let wrapped = format!("{}\r\n{}", &url[..40], &url[40..]);
+        let sources = from_js(&js_sys::Array::of1(&JsValue::from_str(&wrapped)), &options)
+            .expect("whitespace in the data is skipped, as atob does");
+        assert_eq!(read_bytes(&sources[0].0).await.expect("bytes"), png);
 
         let bad = js_sys::Array::of2(&file, &JsValue::from_str("https://example.com/a.png"));
         let refusal = from_js(&bad, &options).expect_err("not a data URL");

@@ -1,13 +1,18 @@
-//! Data URLs: `data:<mime>;base64,<bytes>` built from image bytes, and parsed back (the one
-//! decoder of the app: persisted images and the strings given to `send(text, {images})`).
+//! Data URLs: `data:<mime>;base64,<bytes>` built from image bytes, and parsed back — the
+//! app's one data-URL decoder (the strings given to `send(text, {images})`).
 
 use super::ImageError;
 use base64::alphabet;
 use base64::engine::{self, DecodePaddingMode, Engine as _};
+use std::borrow::Cow;
 
+/// Standard base64, padded when encoding; decoding accepts what a browser's `atob` accepts
+/// (WHATWG forgiving-base64: padding optional, bits after the last whole byte ignored).
 const BASE64: engine::GeneralPurpose = engine::GeneralPurpose::new(
     &alphabet::STANDARD,
-    engine::GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
 );
 
 /// `data:<mime>;base64,<bytes>`, built with a single allocation.
@@ -30,7 +35,8 @@ pub struct DataUrl {
     pub bytes: Vec<u8>,
 }
 
-/// Parses `data:<mime>[;params];base64,<data>` (as persisted or given to `send`).
+/// Parses `data:<mime>[;params];base64,<data>`: `;base64` is the last parameter, as browsers
+/// read data URLs; ASCII whitespace in the data is skipped, as `atob` does.
 pub fn parse_data_url(url: &str) -> Result<DataUrl, ImageError> {
     let rest = url
         .get(..5)
@@ -40,17 +46,27 @@ pub fn parse_data_url(url: &str) -> Result<DataUrl, ImageError> {
     let (header, data) = rest.split_once(',').ok_or(ImageError::InvalidDataUrl(
         "the comma before the data is missing",
     ))?;
-    let mut params = header.split(';');
-    let mime = params
+    let (header, encoding) = header.rsplit_once(';').unwrap_or((header, ""));
+    if !encoding.eq_ignore_ascii_case("base64") {
+        return Err(ImageError::InvalidDataUrl("it is not base64-encoded"));
+    }
+    let mime = header
+        .split(';')
         .next()
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    if !params.any(|p| p.trim().eq_ignore_ascii_case("base64")) {
-        return Err(ImageError::InvalidDataUrl("it is not base64-encoded"));
-    }
+    let data = data.trim().as_bytes();
+    let data: Cow<[u8]> = if data.iter().any(u8::is_ascii_whitespace) {
+        data.iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect()
+    } else {
+        data.into()
+    };
     let bytes = BASE64
-        .decode(data.trim())
+        .decode(data)
         .map_err(|_| ImageError::InvalidDataUrl("the base64 data is invalid"))?;
     Ok(DataUrl { mime, bytes })
 }
@@ -81,6 +97,21 @@ mod tests {
     }
 
     #[test]
+    fn data_url_parsing_accepts_what_atob_accepts() {
+        let decoded = |url: &str| parse_data_url(url).map(|d| d.bytes);
+        // Whitespace anywhere in the data, as in a wrapped base64 body.
+        assert_eq!(
+            decoded("data:image/png;base64, iVBO\r\nRw0K\tGgo= \n"),
+            Ok(PLAIN_PNG[..8].to_vec())
+        );
+        // Bits after the last whole byte are ignored ("AB" has a set bit there, like "AA").
+        assert_eq!(decoded("data:image/gif;base64,AB"), Ok(vec![0]));
+        assert_eq!(decoded("data:image/gif;base64,AB=="), Ok(vec![0]));
+        assert_eq!(decoded("data:image/gif;base64,"), Ok(vec![]));
+        assert_eq!(decoded("data:;base64,AAAA"), Ok(vec![0, 0, 0]));
+    }
+
+    #[test]
     fn malformed_data_urls_are_refused() {
         for (url, problem) in [
             ("http://x/y.png", "it does not start with data:"),
@@ -92,6 +123,16 @@ mod tests {
             ("data:image/png;base64,ab$c", "the base64 data is invalid"),
             ("dat", "it does not start with data:"),
             ("daté:", "it does not start with data:"),
+            (
+                "data:image/png;base64;name=a.png,AAAA",
+                "it is not base64-encoded",
+            ),
+            ("data:image/png;base64,A", "the base64 data is invalid"),
+            ("data:image/png;base64,AA=A", "the base64 data is invalid"),
+            (
+                "data:image/png;base64,\u{e9}AAA",
+                "the base64 data is invalid",
+            ),
         ] {
             assert_eq!(
                 parse_data_url(url),
