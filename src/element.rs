@@ -7,8 +7,9 @@ use std::cell::RefCell;
 
 use chat_core::error::ChatError;
 use chat_core::image::ImageOptions;
-use chat_core::request::{Params, STANDARD_KEYS};
+use chat_core::request::{is_standard_key, Params};
 use chat_core::tools::{ToolDefinition, ToolOptions};
+use chat_core::turn::{DEFAULT_TOOL_ROUNDS, TOOL_ROUNDS};
 use chat_core::types::ToolChoice;
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
@@ -368,39 +369,39 @@ fn object_from_js(field: &str, value: &JsValue) -> Result<Map<String, Value>, Ch
     }
 }
 
-/// The `params` property's keys.
-const PARAM_KEYS: &[&str] = &[
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "stop",
-    "presence_penalty",
-    "frequency_penalty",
-    "seed",
-    "response_format",
-];
-
 fn parse_params(value: &JsValue) -> Result<Params, ChatError> {
-    let map = object_from_js("params", value)?;
-    if let Some(key) = map.keys().find(|k| !PARAM_KEYS.contains(&k.as_str())) {
+    if is_unset(value) {
+        return Ok(Params::default());
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(ChatError::invalid_input(
+            "params",
+            "params must be an object.",
+        ));
+    }
+    // `Params` refuses unknown keys itself; this names the first one in our own words.
+    let keys = js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>());
+    if let Some(key) = keys
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| !Params::KEYS.contains(&k.as_str()))
+    {
         return Err(ChatError::invalid_input(
             key.clone(),
             format!(
                 "params has no `{key}` (it takes {}); put other body keys in extraParams.",
-                PARAM_KEYS.join(", ")
+                Params::KEYS.join(", ")
             ),
         ));
     }
-    // Through text, like every other parse: one deserializer, one copy of the code.
-    let params: Params = serde_json::from_str(&Value::Object(map).to_string())
-        .map_err(|e| ChatError::invalid_input("params", format!("params is not valid: {e}.")))?;
+    let params = from_js::<Params>("params", value)?;
     params.validate()?;
     Ok(params)
 }
 
 fn parse_extra_params(value: &JsValue) -> Result<Map<String, Value>, ChatError> {
     let map = object_from_js("extraParams", value)?;
-    if let Some(key) = map.keys().find(|k| STANDARD_KEYS.contains(&k.as_str())) {
+    if let Some(key) = map.keys().find(|k| is_standard_key(k)) {
         return Err(ChatError::invalid_input(
             key.clone(),
             format!("`{key}` is a standard parameter: set it through params, not extraParams."),
@@ -411,13 +412,19 @@ fn parse_extra_params(value: &JsValue) -> Result<Map<String, Value>, ChatError> 
 
 fn parse_rounds(value: &JsValue) -> Result<u32, ChatError> {
     if is_unset(value) {
-        return Ok(crate::settings::DEFAULT_MAX_TOOL_ROUNDS);
+        return Ok(DEFAULT_TOOL_ROUNDS);
     }
     match value.as_f64() {
-        Some(n) if n.fract() == 0.0 && (1.0..=100.0).contains(&n) => Ok(n as u32),
+        Some(n) if n.fract() == 0.0 && n >= 0.0 && TOOL_ROUNDS.contains(&(n as u32)) => {
+            Ok(n as u32)
+        }
         _ => Err(ChatError::invalid_input(
             "maxToolRounds",
-            "maxToolRounds must be a whole number from 1 to 100.",
+            format!(
+                "maxToolRounds must be a whole number from {} to {}.",
+                TOOL_ROUNDS.start(),
+                TOOL_ROUNDS.end()
+            ),
         )),
     }
 }

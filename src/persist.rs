@@ -1,44 +1,11 @@
 //! The `persist` attribute: the transcript and the settings-panel choices kept in
 //! localStorage under the element's key. Nothing is stored without the attribute, and the
-//! key or token only when the user ticked "remember" in the settings panel.
+//! key or token only when the user ticked "remember" in the settings panel. The settings are
+//! stored as [`Settings`]' own JSON (its serde schema), so every field the panel edits is kept.
 
-use chat_core::request::{ApiStyle, Params};
-use chat_core::tools::BuiltinTool;
 use chat_core::transcript::Entry;
-use chat_core::types::ToolChoice;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
-use crate::settings::{AuthMode, Settings};
-
-/// What the settings panel stores: connection and generation choices.
-#[derive(Serialize, Deserialize)]
-struct StoredSettings {
-    endpoint: String,
-    api_style: ApiStyle,
-    model: Option<String>,
-    api_version: Option<String>,
-    auth_mode: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    api_key: Option<String>,
-    remember_key: bool,
-    system_prompt: String,
-    system_as_user: bool,
-    stream: bool,
-    params: Params,
-    extra_params: Map<String, Value>,
-    /// Names of the enabled built-in tools.
-    #[serde(default)]
-    tools: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    tool_choice: Option<ToolChoice>,
-    #[serde(default = "default_rounds")]
-    max_tool_rounds: u32,
-}
-
-fn default_rounds() -> u32 {
-    crate::settings::DEFAULT_MAX_TOOL_ROUNDS
-}
+use crate::settings::Settings;
 
 fn storage() -> Option<web_sys::Storage> {
     // Storage can be missing or refused (sandboxed frames, privacy settings).
@@ -68,27 +35,15 @@ pub fn save_transcript(key: &str, entries: &[Entry]) {
     }
 }
 
-/// Stores the panel's settings under the element's `persist` key, if it has one.
+/// Stores the panel's settings under the element's `persist` key, if it has one (the key
+/// or token only when the user opted in).
 pub fn save_settings(settings: &Settings) {
     let (Some(key), Some(storage)) = (settings.persist.as_deref(), storage()) else {
         return;
     };
-    let stored = StoredSettings {
-        endpoint: settings.endpoint.clone(),
-        api_style: settings.api_style,
-        model: settings.model.clone(),
-        api_version: settings.api_version.clone(),
-        auth_mode: settings.auth_mode.as_str().to_owned(),
+    let stored = Settings {
         api_key: settings.api_key.clone().filter(|_| settings.remember_key),
-        remember_key: settings.remember_key,
-        system_prompt: settings.system_prompt.clone(),
-        system_as_user: settings.system_as_user,
-        stream: settings.stream,
-        params: settings.params.clone(),
-        extra_params: settings.extra_params.clone(),
-        tools: settings.tools.iter().map(|t| t.name().to_owned()).collect(),
-        tool_choice: settings.tool_choice.clone(),
-        max_tool_rounds: settings.max_tool_rounds,
+        ..settings.clone()
     };
     if let Ok(text) = serde_json::to_string(&stored) {
         let _ = storage.set_item(&settings_key(key), &text);
@@ -97,42 +52,23 @@ pub fn save_settings(settings: &Settings) {
 
 /// Applies the panel's stored settings (if any) over `settings`.
 pub fn load_settings(settings: &mut Settings) {
-    let Some(key) = settings.persist.clone() else {
+    let Some(key) = settings.persist.as_deref() else {
         return;
     };
-    let Some(text) = storage().and_then(|s| s.get_item(&settings_key(&key)).ok().flatten()) else {
+    let Some(text) = storage().and_then(|s| s.get_item(&settings_key(key)).ok().flatten()) else {
         return;
     };
-    let Ok(stored) = serde_json::from_str::<StoredSettings>(&text) else {
-        return;
-    };
-    settings.endpoint = stored.endpoint;
-    settings.api_style = stored.api_style;
-    settings.model = stored.model;
-    settings.api_version = stored.api_version;
-    settings.auth_mode = AuthMode::parse(&stored.auth_mode);
-    if stored.remember_key {
-        settings.api_key = stored.api_key;
+    if let Ok(stored) = serde_json::from_str::<Settings>(&text) {
+        *settings = stored.stored_over(settings);
     }
-    settings.remember_key = stored.remember_key;
-    settings.system_prompt = stored.system_prompt;
-    settings.system_as_user = stored.system_as_user;
-    settings.stream = stored.stream;
-    settings.params = stored.params;
-    settings.extra_params = stored.extra_params;
-    settings.tools = stored
-        .tools
-        .iter()
-        .filter_map(|name| BuiltinTool::from_name(name))
-        .collect();
-    settings.tool_choice = stored.tool_choice;
-    settings.max_tool_rounds = stored.max_tool_rounds;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chat_core::types::Message;
+    use chat_core::image::ImageOptions;
+    use chat_core::types::{Message, ToolChoice};
+    use serde_json::Value;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn persisted(key: &str) -> Settings {
@@ -190,5 +126,98 @@ mod tests {
             .filter_map(|k| storage.get_item(&k).ok().flatten())
             .collect();
         assert!(values.iter().all(|v| !v.contains("nowhere-stored")));
+    }
+
+    /// Settings as the element stored them before they were stored as `Settings` itself
+    /// (no silence timeout, no image limits), and as even older copies did (no tools).
+    #[wasm_bindgen_test]
+    fn settings_stored_in_the_old_format_still_load() {
+        let key = "fc-test-old-format";
+        let storage = storage().expect("local storage");
+        storage
+            .set_item(
+                &settings_key(key),
+                r#"{"endpoint":"https://old/openai/v1","api_style":"openai","model":"gpt-4o","api_version":null,"auth_mode":"bearer","api_key":"old-secret","remember_key":true,"system_prompt":"Be brief.","system_as_user":true,"stream":false,"params":{"temperature":0.5,"stop":["END"]},"extra_params":{"logprobs":true},"tools":["calculate","gone_tool"],"tool_choice":"required","max_tool_rounds":5}"#,
+            )
+            .expect("stored");
+        let page = Settings {
+            persist: Some(key.to_owned()),
+            stream_timeout_ms: 9_000,
+            ..Settings::default()
+        };
+        let mut loaded = page.clone();
+        load_settings(&mut loaded);
+        assert_eq!(loaded.endpoint, "https://old/openai/v1");
+        assert_eq!(loaded.api_style, chat_core::request::ApiStyle::OpenAi);
+        assert_eq!(loaded.model.as_deref(), Some("gpt-4o"));
+        assert_eq!(loaded.auth_mode, crate::settings::AuthMode::Bearer);
+        assert_eq!(loaded.api_key.as_deref(), Some("old-secret"));
+        assert_eq!(loaded.system_prompt, "Be brief.");
+        assert!(loaded.system_as_user && !loaded.stream);
+        assert_eq!(loaded.params.temperature, Some(0.5));
+        assert_eq!(
+            loaded.extra_params.get("logprobs"),
+            Some(&Value::Bool(true))
+        );
+        assert_eq!(loaded.tools, vec![chat_core::tools::BuiltinTool::Calculate]);
+        assert_eq!(loaded.tool_choice, Some(ToolChoice::Required));
+        assert_eq!(loaded.max_tool_rounds, 5);
+        assert_eq!(loaded.persist.as_deref(), Some(key));
+        // What the old format did not store keeps its default.
+        assert_eq!(
+            loaded.stream_timeout_ms,
+            Settings::default().stream_timeout_ms
+        );
+        assert_eq!(loaded.image_options, ImageOptions::default());
+
+        storage
+            .set_item(
+                &settings_key(key),
+                r#"{"endpoint":"https://older/models","api_style":"azure-inference","model":null,"api_version":"2024-05-01-preview","auth_mode":"key","remember_key":false,"system_prompt":"","system_as_user":false,"stream":true,"params":{},"extra_params":{}}"#,
+            )
+            .expect("stored");
+        let mut older = Settings {
+            api_key: Some("from-the-page".into()),
+            ..page
+        };
+        load_settings(&mut older);
+        assert_eq!(older.endpoint, "https://older/models");
+        assert_eq!(older.api_key.as_deref(), Some("from-the-page"));
+        assert!(older.tools.is_empty());
+        assert_eq!(older.max_tool_rounds, 8);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_silence_timeout_and_image_limits_are_stored_and_bad_stored_values_are_not_used() {
+        let key = "fc-test-timeout-images";
+        let mut settings = persisted(key);
+        settings.stream_timeout_ms = 5_000;
+        settings.image_options.max_edge = 512;
+        settings.image_options.max_bytes = 300 * 1024;
+        save_settings(&settings);
+        let mut loaded = Settings {
+            persist: Some(key.to_owned()),
+            ..Settings::default()
+        };
+        load_settings(&mut loaded);
+        assert_eq!(loaded.stream_timeout_ms, 5_000);
+        assert_eq!(loaded.image_options, settings.image_options);
+
+        storage()
+            .expect("local storage")
+            .set_item(
+                &settings_key(key),
+                r#"{"endpoint":"https://x","stream_timeout_ms":0,"max_tool_rounds":1000,"image_options":{"maxEdge":0}}"#,
+            )
+            .expect("stored");
+        let mut guarded = Settings {
+            persist: Some(key.to_owned()),
+            ..Settings::default()
+        };
+        load_settings(&mut guarded);
+        assert_eq!(guarded.endpoint, "https://x");
+        assert_eq!(guarded.stream_timeout_ms, 60_000);
+        assert_eq!(guarded.max_tool_rounds, 8);
+        assert_eq!(guarded.image_options, ImageOptions::default());
     }
 }

@@ -1,13 +1,18 @@
-//! The element's settings: what its attributes (and later the settings panel) say, and the
-//! request they produce for a transcript.
+//! The element's settings: the one schema its attributes, properties, settings panel and
+//! storage map through, the range checks beside it, and the request they produce for a
+//! transcript.
 
 use chat_core::error::ChatError;
 use chat_core::image::ImageOptions;
+use chat_core::named::Named;
 use chat_core::request::{self, ApiStyle, Auth, ChatOptions, Endpoint, HttpRequest, Params};
 use chat_core::tools::BuiltinTool;
 use chat_core::transcript::Entry;
+use chat_core::turn::{DEFAULT_TOOL_ROUNDS, TOOL_ROUNDS};
 use chat_core::types::{ToolChoice, ToolDefinition};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::ops::RangeInclusive;
 
 /// Colour theme of the component.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -18,8 +23,10 @@ pub enum Theme {
     Auto,
 }
 
-impl Theme {
-    pub fn as_str(self) -> &'static str {
+impl Named for Theme {
+    const ALL: &'static [Theme] = &[Theme::Light, Theme::Dark, Theme::Auto];
+
+    fn as_str(self) -> &'static str {
         match self {
             Theme::Light => "light",
             Theme::Dark => "dark",
@@ -27,6 +34,8 @@ impl Theme {
         }
     }
 }
+
+chat_core::serde_by_name!(Theme);
 
 /// How requests are authenticated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,25 +50,59 @@ pub enum AuthMode {
 }
 
 impl AuthMode {
-    pub fn as_str(self) -> &'static str {
+    /// The mode's name (storage, the panel's select) and its label in the settings.
+    pub const fn text(self) -> (&'static str, &'static str) {
         match self {
-            AuthMode::Key => "key",
-            AuthMode::Bearer => "bearer",
-            AuthMode::None => "none",
-        }
-    }
-
-    pub fn parse(text: &str) -> Self {
-        match text {
-            "bearer" => AuthMode::Bearer,
-            "none" => AuthMode::None,
-            _ => AuthMode::Key,
+            AuthMode::Key => ("key", "API key"),
+            AuthMode::Bearer => ("bearer", "Bearer token (Entra ID)"),
+            AuthMode::None => ("none", "None (dev proxy or open endpoint)"),
         }
     }
 }
 
-/// Everything the element was configured with.
-#[derive(Clone, Debug, PartialEq)]
+impl Named for AuthMode {
+    const ALL: &'static [AuthMode] = &[AuthMode::Key, AuthMode::Bearer, AuthMode::None];
+
+    fn as_str(self) -> &'static str {
+        self.text().0
+    }
+}
+
+chat_core::serde_by_name!(AuthMode);
+
+/// The silence timeout the settings accept, in seconds.
+pub const STREAM_TIMEOUT_S: RangeInclusive<u32> = 1..=3600;
+
+/// `seconds` if it is a silence timeout the settings accept, else why not.
+pub fn check_timeout_s(seconds: u32) -> Result<u32, String> {
+    if STREAM_TIMEOUT_S.contains(&seconds) {
+        return Ok(seconds);
+    }
+    Err(format!(
+        "Silence timeout must be between {} and {} seconds.",
+        STREAM_TIMEOUT_S.start(),
+        STREAM_TIMEOUT_S.end()
+    ))
+}
+
+/// `rounds` if it is a tool-round limit the settings accept, else why not.
+pub fn check_rounds(rounds: u32) -> Result<u32, String> {
+    if TOOL_ROUNDS.contains(&rounds) {
+        return Ok(rounds);
+    }
+    Err(format!(
+        "Tool rounds must be between {} and {}.",
+        TOOL_ROUNDS.start(),
+        TOOL_ROUNDS.end()
+    ))
+}
+
+/// Everything the element was configured with — the one settings schema: attributes and
+/// properties set it, the settings panel edits it, and `persist` stores it as this type's
+/// JSON (the `skip`ped fields come from the page, not from storage; missing fields of an
+/// older stored copy take their defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Base URL; `/chat/completions` is appended. Relative URLs resolve against the page.
     pub endpoint: String,
@@ -67,7 +110,8 @@ pub struct Settings {
     pub model: Option<String>,
     pub api_version: Option<String>,
     pub auth_mode: AuthMode,
-    /// The key or token for `auth_mode`.
+    /// The key or token for `auth_mode` (stored only with `remember_key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// The user opted in to storing the key on this device.
     pub remember_key: bool,
@@ -76,25 +120,45 @@ pub struct Settings {
     pub stream: bool,
     /// How long a stream may stay silent before it counts as dropped.
     pub stream_timeout_ms: u32,
+    #[serde(skip)]
     pub theme: Theme,
     /// `settings="hidden"`: no settings panel and no key fields (public pages).
+    #[serde(skip)]
     pub settings_hidden: bool,
     pub params: Params,
     pub extra_params: Map<String, Value>,
     /// `persist`: the localStorage key of this conversation; `None`: nothing is stored.
+    #[serde(skip)]
     pub persist: Option<String>,
-    /// `tools`: the built-in tools to offer.
+    /// `tools`: the built-in tools to offer (stored by name; unknown names are dropped).
+    #[serde(with = "tool_names")]
     pub tools: Vec<BuiltinTool>,
     /// The `toolChoice` property.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
-    /// The `maxToolRounds` property.
+    /// The `maxToolRounds` property, within [`TOOL_ROUNDS`].
     pub max_tool_rounds: u32,
     /// Limits for attached images (the element's `imageOptions`).
     pub image_options: ImageOptions,
 }
 
-/// `maxToolRounds` unless set.
-pub const DEFAULT_MAX_TOOL_ROUNDS: u32 = 8;
+/// The built-in tools as their names.
+mod tool_names {
+    use chat_core::tools::BuiltinTool;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tools: &[BuiltinTool], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(tools.iter().map(|t| t.name()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<BuiltinTool>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        Ok(names
+            .iter()
+            .filter_map(|name| BuiltinTool::from_name(name))
+            .collect())
+    }
+}
 
 impl Default for Settings {
     fn default() -> Self {
@@ -117,7 +181,7 @@ impl Default for Settings {
             persist: None,
             tools: Vec::new(),
             tool_choice: None,
-            max_tool_rounds: DEFAULT_MAX_TOOL_ROUNDS,
+            max_tool_rounds: DEFAULT_TOOL_ROUNDS,
             image_options: ImageOptions::default(),
         }
     }
@@ -130,16 +194,43 @@ fn non_empty(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The value an attribute names; the default when it is missing or names none.
+fn parse_or_default<T: Named + Default>(value: Option<&str>) -> T {
+    value.and_then(|v| T::parse(v.trim())).unwrap_or_default()
+}
+
 impl Settings {
+    /// `self` as loaded from storage, over `page` (the settings the page configured): what
+    /// is not stored comes from the page, the key only when the user opted in to storing
+    /// it, and a value out of range keeps the page's.
+    pub fn stored_over(mut self, page: &Settings) -> Settings {
+        self.theme = page.theme;
+        self.settings_hidden = page.settings_hidden;
+        self.persist = page.persist.clone();
+        if !self.remember_key {
+            self.api_key = page.api_key.clone();
+        }
+        if check_timeout_s(self.stream_timeout_ms / 1000).is_err() {
+            self.stream_timeout_ms = page.stream_timeout_ms;
+        }
+        if check_rounds(self.max_tool_rounds).is_err() {
+            self.max_tool_rounds = page.max_tool_rounds;
+        }
+        if self.image_options.validate().is_err() {
+            self.image_options = page.image_options.clone();
+        }
+        if self.params.validate().is_err() {
+            self.params = page.params.clone();
+        }
+        self
+    }
+
     /// Applies one attribute of `<foundry-chat>`; `None` means the attribute was removed.
     pub fn apply_attribute(&mut self, name: &str, value: Option<&str>) {
         match name {
             "endpoint" => self.endpoint = value.unwrap_or_default().trim().to_owned(),
             "api-style" => {
-                self.api_style = match value.map(str::trim) {
-                    Some("openai") => ApiStyle::OpenAi,
-                    _ => ApiStyle::AzureInference,
-                }
+                self.api_style = parse_or_default(value);
             }
             "model" => self.model = non_empty(value),
             "api-version" => self.api_version = non_empty(value),
@@ -149,13 +240,7 @@ impl Settings {
             }
             "system-prompt" => self.system_prompt = value.unwrap_or_default().to_owned(),
             "stream" => self.stream = value.map(str::trim) != Some("false"),
-            "theme" => {
-                self.theme = match value.map(str::trim) {
-                    Some("light") => Theme::Light,
-                    Some("dark") => Theme::Dark,
-                    _ => Theme::Auto,
-                }
-            }
+            "theme" => self.theme = parse_or_default(value),
             "settings" => self.settings_hidden = value.map(str::trim) == Some("hidden"),
             "persist" => self.persist = non_empty(value),
             "tools" => {

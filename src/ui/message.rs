@@ -414,23 +414,7 @@ pub fn ErrorNotice(error: ChatError) -> impl IntoView {
 }
 
 fn error_title(error: &ChatError) -> String {
-    use chat_core::error::ErrorKind as K;
-    let base = match error.kind {
-        K::ContentFilter => "Blocked by the content filter",
-        K::Auth => "Not authorized",
-        K::NotFound => "Not found",
-        K::RateLimit => "Too many requests",
-        K::QuotaExceeded => "Quota exceeded",
-        K::UnsupportedParameter => "Unsupported parameter",
-        K::ContextLengthExceeded => "The conversation is too long for this model",
-        K::BadRequest => "The request was refused",
-        K::ServerError => "The server had a problem",
-        K::Network => "Connection problem",
-        K::StreamError => "The reply broke off with an error",
-        K::InvalidResponse => "Unexpected response",
-        K::InvalidInput => "Cannot send",
-        K::Aborted => "Stopped",
-    };
+    let base = error.kind.title();
     match error.status {
         Some(status) => format!("{base} ({status})"),
         None => base.to_owned(),

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::session::ChatController;
+use chat_core::named::Named;
 use chat_core::types::Role;
 use composer::Composer;
 use message::{Message, Reply};
@@ -26,7 +27,7 @@ const STICK_THRESHOLD: i32 = 48;
 pub fn App(controller: ChatController) -> impl IntoView {
     provide_context(controller.clone());
     let settings = controller.settings.clone();
-    let theme = move || settings.with(|s| s.theme.as_str());
+    let theme = move || settings.with(|s| Named::as_str(s.theme));
     let announcement = controller.announcement.clone();
     let attachments = attach::Attachments::provide();
     let drop_target = controller.clone();

@@ -2,13 +2,15 @@
 //! draft is valid (the reason is shown otherwise; nothing is sent with invalid settings).
 
 use chat_core::image::ImageOptions;
+use chat_core::named::Named;
 use chat_core::request::{ApiStyle, Params, ResponseFormat, Stop};
 use chat_core::tools::BuiltinTool;
+use chat_core::turn::{DEFAULT_TOOL_ROUNDS, TOOL_ROUNDS};
 use chat_core::types::ToolChoice;
 use leptos::prelude::*;
 
 use crate::session::ChatController;
-use crate::settings::{AuthMode, Settings};
+use crate::settings::{check_rounds, check_timeout_s, AuthMode, Settings};
 
 /// The draft: every field as the user typed it.
 #[derive(Clone, Default)]
@@ -82,13 +84,7 @@ integer_fields!(u32, i64, usize);
 impl Draft {
     fn load(&self, s: &Settings) {
         self.endpoint.set(s.endpoint.clone());
-        self.api_style.set(
-            match s.api_style {
-                ApiStyle::AzureInference => "azure-inference",
-                ApiStyle::OpenAi => "openai",
-            }
-            .to_owned(),
-        );
+        self.api_style.set(s.api_style.as_str().to_owned());
         self.auth.set(s.auth_mode.as_str().to_owned());
         self.secret.set(s.api_key.clone().unwrap_or_default());
         self.remember_key.set(s.remember_key);
@@ -157,11 +153,8 @@ impl Draft {
     fn parse(&self, current: &Settings) -> Result<Settings, String> {
         let mut s = current.clone();
         s.endpoint = self.endpoint.get_untracked().trim().to_owned();
-        s.api_style = match self.api_style.get_untracked().as_str() {
-            "openai" => ApiStyle::OpenAi,
-            _ => ApiStyle::AzureInference,
-        };
-        s.auth_mode = AuthMode::parse(&self.auth.get_untracked());
+        s.api_style = ApiStyle::parse(&self.api_style.get_untracked()).unwrap_or_default();
+        s.auth_mode = AuthMode::parse(&self.auth.get_untracked()).unwrap_or_default();
         let secret = self.secret.get_untracked().trim().to_owned();
         s.api_key = (!secret.is_empty()).then_some(secret);
         s.remember_key = self.remember_key.get_untracked();
@@ -172,11 +165,9 @@ impl Draft {
         s.system_prompt = self.system_prompt.get_untracked();
         s.system_as_user = self.system_as_user.get_untracked();
         s.stream = self.stream.get_untracked();
-        let timeout_s: u32 =
-            number("Silence timeout", &self.timeout_s.get_untracked())?.unwrap_or(60);
-        if !(1..=3600).contains(&timeout_s) {
-            return Err("Silence timeout must be between 1 and 3600 seconds.".to_owned());
-        }
+        let timeout_s = check_timeout_s(
+            number("Silence timeout", &self.timeout_s.get_untracked())?.unwrap_or(60),
+        )?;
         s.stream_timeout_ms = timeout_s * 1000;
         let stop_text = self.stop.get_untracked();
         let stops: Vec<String> = stop_text
@@ -224,12 +215,10 @@ impl Draft {
             }
             _ => None,
         };
-        let rounds: u32 = number("Tool rounds", &self.max_tool_rounds.get_untracked())?
-            .unwrap_or(crate::settings::DEFAULT_MAX_TOOL_ROUNDS);
-        if !(1..=100).contains(&rounds) {
-            return Err("Tool rounds must be between 1 and 100.".to_owned());
-        }
-        s.max_tool_rounds = rounds;
+        s.max_tool_rounds = check_rounds(
+            number("Tool rounds", &self.max_tool_rounds.get_untracked())?
+                .unwrap_or(DEFAULT_TOOL_ROUNDS),
+        )?;
         let extra = self.extra_params.get_untracked();
         s.extra_params = if extra.trim().is_empty() {
             Default::default()
@@ -293,10 +282,7 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                 ..Input::default()
             })}
             <div class="fc-row">
-                {select("API style", d.api_style, &[
-                    ("azure-inference", "Azure AI Model Inference"),
-                    ("openai", "OpenAI-compatible (/v1)"),
-                ])}
+                {select("API style", d.api_style, ApiStyle::ALL.iter().map(|s| s.text()).collect())}
                 {input("Model / deployment", d.model, Input::default())}
                 {input("API version", d.api_version, Input {
                     placeholder: Some("2024-05-01-preview"),
@@ -304,11 +290,7 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                 })}
             </div>
             <div class="fc-row">
-                {select("Authentication", d.auth, &[
-                    ("key", "API key"),
-                    ("bearer", "Bearer token (Entra ID)"),
-                    ("none", "None (dev proxy or open endpoint)"),
-                ])}
+                {select("Authentication", d.auth, AuthMode::ALL.iter().map(|m| m.text()).collect())}
                 {input("Key or token", d.secret, Input {
                     kind: Some("password"),
                     autocomplete_off: true,
@@ -353,7 +335,7 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                     .collect_view()}
             </fieldset>
             <div class="fc-row">
-                {select("Tool choice", d.tool_choice, &[
+                {select("Tool choice", d.tool_choice, vec![
                     ("", "Not sent (the model decides)"),
                     ("auto", "auto"),
                     ("none", "none (no tool calls)"),
@@ -366,7 +348,15 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                         ..Input::default()
                     })}
                 </Show>
-                {input("Tool rounds per message (1–100)", d.max_tool_rounds, NUMERIC)}
+                {input(
+                    format!(
+                        "Tool rounds per message ({}–{})",
+                        TOOL_ROUNDS.start(),
+                        TOOL_ROUNDS.end()
+                    ),
+                    d.max_tool_rounds,
+                    NUMERIC,
+                )}
             </div>
             {area(
                 "Extra parameters (JSON object, sent with extra-parameters: pass-through)",
@@ -414,7 +404,12 @@ const NUMERIC: Input = Input {
 // the view, where every field was a view type of its own (8.2 KB less wasm, 0.4 KB gzip).
 
 /// A labelled text input bound to a draft field.
-fn input(label: &'static str, value: RwSignal<String>, how: Input) -> AnyView {
+fn input(label: impl Into<Oco<'static, str>>, value: RwSignal<String>, how: Input) -> AnyView {
+    labelled_input(label.into(), value, how)
+}
+
+/// [`input`], compiled once whatever the label's type.
+fn labelled_input(label: Oco<'static, str>, value: RwSignal<String>, how: Input) -> AnyView {
     view! {
         <label>{label}
             <input type=how.kind inputmode=how.mode placeholder=how.placeholder
@@ -444,15 +439,15 @@ fn area(label: &'static str, value: RwSignal<String>, rows: &'static str, how: I
 fn select(
     label: &'static str,
     value: RwSignal<String>,
-    options: &'static [(&'static str, &'static str)],
+    options: Vec<(&'static str, &'static str)>,
 ) -> AnyView {
     view! {
         <label>{label}
             <select prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))>
                 {options
-                    .iter()
-                    .map(|&(value, text)| view! { <option value=value>{text}</option> })
+                    .into_iter()
+                    .map(|(value, text)| view! { <option value=value>{text}</option> })
                     .collect_view()}
             </select>
         </label>

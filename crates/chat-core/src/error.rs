@@ -7,9 +7,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::named::Named;
+
 /// What went wrong, as the user and the host page see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     ContentFilter,
     Auth,
@@ -27,65 +28,131 @@ pub enum ErrorKind {
     Aborted,
 }
 
+/// What the user and the host page read about one kind: its name on the wire
+/// (`"rate_limit"`, …), the title the UI shows, and our plain-language advice.
+struct Text {
+    name: &'static str,
+    title: &'static str,
+    hint: &'static str,
+}
+
 impl ErrorKind {
+    /// The one table of every kind's name, title and hint.
+    fn text(self) -> Text {
+        match self {
+            ErrorKind::ContentFilter => Text {
+                name: "content_filter",
+                title: "Blocked by the content filter",
+                hint: "The content filter blocked this request or reply. Rephrase the message and try again.",
+            },
+            ErrorKind::Auth => Text {
+                name: "auth",
+                title: "Not authorized",
+                hint: "The endpoint refused the credentials. Check the API key or token.",
+            },
+            ErrorKind::NotFound => Text {
+                name: "not_found",
+                title: "Not found",
+                hint: "Nothing was found at this address. Check the endpoint URL and the model name.",
+            },
+            ErrorKind::RateLimit => Text {
+                name: "rate_limit",
+                title: "Too many requests",
+                hint: "Too many requests for now. Wait a moment and try again.",
+            },
+            ErrorKind::QuotaExceeded => Text {
+                name: "quota_exceeded",
+                title: "Quota exceeded",
+                hint: "The quota or billing limit of this account is used up. Check the plan or quota; retrying will not help.",
+            },
+            ErrorKind::UnsupportedParameter => Text {
+                name: "unsupported_parameter",
+                title: "Unsupported parameter",
+                hint: "The model does not accept one of the parameters. Remove or change it in the settings.",
+            },
+            ErrorKind::ContextLengthExceeded => Text {
+                name: "context_length_exceeded",
+                title: "The conversation is too long for this model",
+                hint: "The conversation is too long for this model. Start a new chat or remove earlier messages.",
+            },
+            ErrorKind::BadRequest => Text {
+                name: "bad_request",
+                title: "The request was refused",
+                hint: "The endpoint rejected the request. Check the settings.",
+            },
+            ErrorKind::ServerError => Text {
+                name: "server_error",
+                title: "The server had a problem",
+                hint: "The service had a problem. Try again in a moment.",
+            },
+            ErrorKind::Network => Text {
+                name: "network",
+                title: "Connection problem",
+                hint: "The endpoint could not be reached. Check the network connection, the endpoint URL and CORS settings.",
+            },
+            ErrorKind::StreamError => Text {
+                name: "stream_error",
+                title: "The reply broke off with an error",
+                hint: "The reply stopped because of an error on the server. Try again.",
+            },
+            ErrorKind::InvalidResponse => Text {
+                name: "invalid_response",
+                title: "Unexpected response",
+                hint: "The endpoint sent something that is not a chat completion. Check the endpoint URL and API style.",
+            },
+            ErrorKind::InvalidInput => Text {
+                name: "invalid_input",
+                title: "Cannot send",
+                hint: "Correct the highlighted setting or input.",
+            },
+            ErrorKind::Aborted => Text {
+                name: "aborted",
+                title: "Stopped",
+                hint: "The request was stopped.",
+            },
+        }
+    }
+
     /// The kind's name on the wire (`"rate_limit"`, …).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::ContentFilter => "content_filter",
-            ErrorKind::Auth => "auth",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::RateLimit => "rate_limit",
-            ErrorKind::QuotaExceeded => "quota_exceeded",
-            ErrorKind::UnsupportedParameter => "unsupported_parameter",
-            ErrorKind::ContextLengthExceeded => "context_length_exceeded",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::ServerError => "server_error",
-            ErrorKind::Network => "network",
-            ErrorKind::StreamError => "stream_error",
-            ErrorKind::InvalidResponse => "invalid_response",
-            ErrorKind::InvalidInput => "invalid_input",
-            ErrorKind::Aborted => "aborted",
-        }
+        self.text().name
+    }
+
+    /// The heading the UI shows above an error of this kind.
+    pub fn title(self) -> &'static str {
+        self.text().title
     }
 
     /// Our plain-language advice for this kind of failure.
     pub fn hint(self) -> &'static str {
-        match self {
-            ErrorKind::ContentFilter => {
-                "The content filter blocked this request or reply. Rephrase the message and try again."
-            }
-            ErrorKind::Auth => "The endpoint refused the credentials. Check the API key or token.",
-            ErrorKind::NotFound => "Nothing was found at this address. Check the endpoint URL and the model name.",
-            ErrorKind::RateLimit => "Too many requests for now. Wait a moment and try again.",
-            ErrorKind::QuotaExceeded => {
-                "The quota or billing limit of this account is used up. Check the plan or quota; retrying will not help."
-            }
-            ErrorKind::UnsupportedParameter => {
-                "The model does not accept one of the parameters. Remove or change it in the settings."
-            }
-            ErrorKind::ContextLengthExceeded => {
-                "The conversation is too long for this model. Start a new chat or remove earlier messages."
-            }
-            ErrorKind::BadRequest => "The endpoint rejected the request. Check the settings.",
-            ErrorKind::ServerError => "The service had a problem. Try again in a moment.",
-            ErrorKind::Network => {
-                "The endpoint could not be reached. Check the network connection, the endpoint URL and CORS settings."
-            }
-            ErrorKind::StreamError => "The reply stopped because of an error on the server. Try again.",
-            ErrorKind::InvalidResponse => {
-                "The endpoint sent something that is not a chat completion. Check the endpoint URL and API style."
-            }
-            ErrorKind::InvalidInput => "Correct the highlighted setting or input.",
-            ErrorKind::Aborted => "The request was stopped.",
-        }
+        self.text().hint
     }
 }
 
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+impl Named for ErrorKind {
+    const ALL: &'static [ErrorKind] = &[
+        ErrorKind::ContentFilter,
+        ErrorKind::Auth,
+        ErrorKind::NotFound,
+        ErrorKind::RateLimit,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::UnsupportedParameter,
+        ErrorKind::ContextLengthExceeded,
+        ErrorKind::BadRequest,
+        ErrorKind::ServerError,
+        ErrorKind::Network,
+        ErrorKind::StreamError,
+        ErrorKind::InvalidResponse,
+        ErrorKind::InvalidInput,
+        ErrorKind::Aborted,
+    ];
+
+    fn as_str(self) -> &'static str {
+        self.text().name
     }
 }
+
+crate::serde_by_name!(ErrorKind);
 
 /// One content-filter category that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1076,5 +1143,74 @@ mod tests {
             ErrorKind::InvalidResponse
         );
         assert_eq!(ChatError::aborted().to_string(), "aborted: Stopped.");
+    }
+
+    #[test]
+    fn one_table_gives_each_kind_its_wire_name_title_and_hint() {
+        let expected = [
+            (
+                ErrorKind::ContentFilter,
+                "content_filter",
+                "Blocked by the content filter",
+            ),
+            (ErrorKind::Auth, "auth", "Not authorized"),
+            (ErrorKind::NotFound, "not_found", "Not found"),
+            (ErrorKind::RateLimit, "rate_limit", "Too many requests"),
+            (ErrorKind::QuotaExceeded, "quota_exceeded", "Quota exceeded"),
+            (
+                ErrorKind::UnsupportedParameter,
+                "unsupported_parameter",
+                "Unsupported parameter",
+            ),
+            (
+                ErrorKind::ContextLengthExceeded,
+                "context_length_exceeded",
+                "The conversation is too long for this model",
+            ),
+            (
+                ErrorKind::BadRequest,
+                "bad_request",
+                "The request was refused",
+            ),
+            (
+                ErrorKind::ServerError,
+                "server_error",
+                "The server had a problem",
+            ),
+            (ErrorKind::Network, "network", "Connection problem"),
+            (
+                ErrorKind::StreamError,
+                "stream_error",
+                "The reply broke off with an error",
+            ),
+            (
+                ErrorKind::InvalidResponse,
+                "invalid_response",
+                "Unexpected response",
+            ),
+            (ErrorKind::InvalidInput, "invalid_input", "Cannot send"),
+            (ErrorKind::Aborted, "aborted", "Stopped"),
+        ];
+        assert_eq!(
+            <ErrorKind as Named>::ALL,
+            expected.map(|(kind, _, _)| kind).as_slice()
+        );
+        for (kind, name, title) in expected {
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(kind.to_string(), name);
+            assert_eq!(kind.title(), title);
+            assert!(kind.hint().ends_with('.'), "{name}: {}", kind.hint());
+            assert_eq!(serde_json::to_value(kind).unwrap(), Value::from(name));
+            assert_eq!(
+                serde_json::from_value::<ErrorKind>(Value::from(name)).unwrap(),
+                kind
+            );
+        }
+        assert_eq!(
+            ErrorKind::RateLimit.hint(),
+            "Too many requests for now. Wait a moment and try again."
+        );
+        let unknown = serde_json::from_str::<ErrorKind>("\"RateLimit\"").unwrap_err();
+        assert!(unknown.to_string().contains("rate_limit"), "{unknown}");
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod image;
+pub mod named;
 pub mod number;
 pub mod request;
 pub use chat_scan::sse;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{ChatError, ErrorKind};
+use crate::named::Named;
 use crate::tools::ToolDefinition;
 use crate::types::{Content, Message, OneOrMany, Part, StringOrSeq, ToolChoice};
 use std::marker::PhantomData;
@@ -22,16 +23,34 @@ use std::marker::PhantomData;
 pub const DEFAULT_API_VERSION: &str = "2024-05-01-preview";
 
 /// Which protocol dialect the endpoint speaks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum ApiStyle {
     /// Azure AI Model Inference: `?api-version=…`, `api-key` header, `/info`.
     #[default]
-    #[serde(rename = "azure-inference")]
     AzureInference,
     /// OpenAI-style `/v1` (including Azure `/openai/v1`): Bearer, `/models`.
-    #[serde(rename = "openai")]
     OpenAi,
 }
+
+impl ApiStyle {
+    /// The style's name (the `api-style` attribute, storage) and its label in the settings.
+    pub const fn text(self) -> (&'static str, &'static str) {
+        match self {
+            ApiStyle::AzureInference => ("azure-inference", "Azure AI Model Inference"),
+            ApiStyle::OpenAi => ("openai", "OpenAI-compatible (/v1)"),
+        }
+    }
+}
+
+impl Named for ApiStyle {
+    const ALL: &'static [ApiStyle] = &[ApiStyle::AzureInference, ApiStyle::OpenAi];
+
+    fn as_str(self) -> &'static str {
+        self.text().0
+    }
+}
+
+crate::serde_by_name!(ApiStyle);
 
 /// Credentials sent with each request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -227,8 +246,10 @@ impl TryFrom<FormatKeys> for ResponseFormat {
     }
 }
 
-/// Sampling and output parameters; unset ones are not sent.
+/// Sampling and output parameters; unset ones are not sent. Any other key is refused
+/// ([`Params::KEYS`] names the ones it takes).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Params {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
@@ -264,6 +285,18 @@ fn check_range(field: &str, value: Option<f64>, min: f64, max: f64) -> Result<()
 }
 
 impl Params {
+    /// The body keys of the fields above, in their order (a test checks them against serde).
+    pub const KEYS: &'static [&'static str] = &[
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "presence_penalty",
+        "frequency_penalty",
+        "seed",
+        "response_format",
+    ];
+
     /// Checks the documented ranges; the error names the field.
     pub fn validate(&self) -> Result<(), ChatError> {
         check_range("temperature", self.temperature, 0.0, 2.0)?;
@@ -340,23 +373,21 @@ impl Default for ChatOptions {
     }
 }
 
-/// Body keys this module sets itself; an extra parameter may not use them.
-pub const STANDARD_KEYS: &[&str] = &[
+/// Body keys this module sets itself besides [`Params::KEYS`].
+const OWN_KEYS: &[&str] = &[
     "messages",
     "model",
     "stream",
     "stream_options",
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "stop",
-    "presence_penalty",
-    "frequency_penalty",
-    "seed",
-    "response_format",
     "tools",
     "tool_choice",
 ];
+
+/// Whether `key` is a body key this module sets itself (from [`Params`] or the options);
+/// an extra parameter may not use it.
+pub fn is_standard_key(key: &str) -> bool {
+    OWN_KEYS.contains(&key) || Params::KEYS.contains(&key)
+}
 
 /// HTTP method of a built request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -445,11 +476,7 @@ pub fn chat_request(
     if let Some(error) = options.tools.iter().find_map(|t| t.validate_name().err()) {
         return Err(ChatError::invalid_input("tools", error.to_string()));
     }
-    if let Some(key) = options
-        .extra_params
-        .keys()
-        .find(|k| STANDARD_KEYS.contains(&k.as_str()))
-    {
+    if let Some(key) = options.extra_params.keys().find(|k| is_standard_key(k)) {
         return Err(ChatError::invalid_input(
             "extra_params",
             format!("Extra parameter {key:?} is a standard parameter; set it in the parameters instead."),
@@ -1101,5 +1128,60 @@ mod tests {
         assert!(only.model_name.ends_with("gemma-3-270m-q4_k_m.gguf"));
         let by_id = parse_models(body, Some(&only.model_name)).unwrap();
         assert_eq!(by_id, only);
+    }
+
+    #[test]
+    fn params_keys_are_the_serialized_fields_and_other_keys_are_refused() {
+        let all = Params {
+            temperature: Some(1.0),
+            top_p: Some(1.0),
+            max_tokens: Some(1),
+            stop: Some(Stop::One("x".into())),
+            presence_penalty: Some(0.0),
+            frequency_penalty: Some(0.0),
+            seed: Some(1),
+            response_format: Some(ResponseFormat::JsonObject),
+        };
+        let value = serde_json::to_value(&all).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = Params::KEYS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        let typo = serde_json::from_str::<Params>(r#"{"temprature":1}"#).unwrap_err();
+        assert!(
+            typo.to_string().contains("unknown field `temprature`"),
+            "{typo}"
+        );
+        for key in Params::KEYS
+            .iter()
+            .chain(&["messages", "model", "stream_options", "tools"])
+        {
+            assert!(is_standard_key(key), "{key}");
+        }
+        assert!(!is_standard_key("logprobs"));
+    }
+
+    #[test]
+    fn api_styles_have_one_name_each_read_back_by_parse_and_serde() {
+        for &style in <ApiStyle as Named>::ALL {
+            assert_eq!(ApiStyle::parse(style.as_str()), Some(style));
+            assert_eq!(
+                serde_json::to_value(style).unwrap(),
+                Value::from(style.as_str())
+            );
+        }
+        assert_eq!(ApiStyle::parse("openai"), Some(ApiStyle::OpenAi));
+        assert_eq!(
+            ApiStyle::parse("azure-inference"),
+            Some(ApiStyle::AzureInference)
+        );
+        assert_eq!(ApiStyle::parse("OpenAI"), None);
+        assert_eq!(ApiStyle::OpenAi.text().1, "OpenAI-compatible (/v1)");
+        assert!(serde_json::from_value::<ApiStyle>(json!("soap")).is_err());
     }
 }

@@ -6,11 +6,17 @@ use crate::error::{ChatError, ErrorKind};
 use crate::stream::{Outcome, Reply};
 use crate::transcript::Entry;
 use crate::types::{FinishReason, Message, ToolCall};
+use std::ops::RangeInclusive;
 
 /// Automatic retries of one reply before the error is shown with a Retry button.
 pub const MAX_AUTO_RETRIES: u32 = 3;
 /// Waits longer than this are not retried automatically: the error is shown instead.
 pub const RETRY_CAP_MS: u64 = 60_000;
+
+/// The tool rounds a turn may run (`maxToolRounds`, the settings panel).
+pub const TOOL_ROUNDS: RangeInclusive<u32> = 1..=100;
+/// `maxToolRounds` unless set.
+pub const DEFAULT_TOOL_ROUNDS: u32 = 8;
 
 /// Exponential backoff when the server did not say how long to wait: 1 s, 2 s, 4 s…
 pub fn backoff_ms(retries_done: u32) -> u64 {
@@ -144,6 +150,7 @@ pub struct Rounds {
 }
 
 impl Rounds {
+    /// At most `max` rounds (the settings keep it within [`TOOL_ROUNDS`]).
     pub fn new(max: u32) -> Self {
         Rounds { done: 0, max }
     }
@@ -631,5 +638,11 @@ mod tests {
             rounds.after_reply(&entry, false),
             Next::RoundLimit { .. }
         ));
+    }
+
+    #[test]
+    fn the_tool_round_range_holds_the_default() {
+        assert_eq!((*TOOL_ROUNDS.start(), *TOOL_ROUNDS.end()), (1, 100));
+        assert!(TOOL_ROUNDS.contains(&DEFAULT_TOOL_ROUNDS));
     }
 }
