@@ -480,6 +480,75 @@ test("persist saves the transcript after each entry and restores it on load, wit
   await context.close();
 });
 
+test("persist keeps the panel's silence timeout and image limits across a reload", async () => {
+  const { page, context, problems } = await openPage(browser, `${server.url}/`);
+  const chat = parts(page);
+  await chat.input.waitFor();
+  await chat.part("settings").click();
+  await chat.root.getByLabel(/Silence timeout/).fill("7");
+  await chat.root.getByLabel(/Image maximum edge/).fill("640");
+  await chat.root.getByLabel(/Image size limit/).fill("300");
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  await chat.root.locator(".fc-settings").waitFor({ state: "detached" });
+  const stored = JSON.parse(await page.evaluate(() => localStorage.getItem("foundry-chat:settings")));
+  assert.equal(stored.stream_timeout_ms, 7000);
+  assert.ok(!JSON.stringify(stored).includes("demo-key"), "the api key is not stored");
+  await page.reload();
+  await chat.input.waitFor();
+  const options = await page.evaluate(() => document.querySelector("foundry-chat").imageOptions);
+  assert.equal(options.maxEdge, 640);
+  assert.equal(options.maxBytes, 300 * 1024);
+  await chat.part("settings").click();
+  assert.equal(await chat.root.getByLabel(/Silence timeout/).inputValue(), "7");
+  assert.equal(await chat.root.getByLabel(/Image maximum edge/).inputValue(), "640");
+  assert.equal(await chat.root.getByLabel(/Image size limit/).inputValue(), "300");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("persist loads settings stored in the old format (before the timeout and image limits were kept)", async () => {
+  const { page, context, problems } = await openPage(browser, `${server.url}/`);
+  const chat = parts(page);
+  await chat.input.waitFor();
+  await page.evaluate(() =>
+    localStorage.setItem(
+      "foundry-chat:settings",
+      JSON.stringify({
+        endpoint: "models",
+        api_style: "azure-inference",
+        model: null,
+        api_version: null,
+        auth_mode: "key",
+        remember_key: false,
+        system_prompt: "Be brief.",
+        system_as_user: false,
+        stream: true,
+        params: { temperature: 0.5 },
+        extra_params: {},
+        tools: ["calculate"],
+        max_tool_rounds: 5,
+      }),
+    ),
+  );
+  await page.reload();
+  await chat.input.waitFor();
+  const el = await page.evaluate(() => {
+    const e = document.querySelector("foundry-chat");
+    return { params: e.params, rounds: e.maxToolRounds, images: e.imageOptions };
+  });
+  assert.deepEqual(el.params, { temperature: 0.5 });
+  assert.equal(el.rounds, 5);
+  assert.equal(el.images.maxEdge, 2048, "image limits missing from the old format keep their defaults");
+  await chat.part("settings").click();
+  assert.equal(await chat.root.getByLabel(/System prompt/).inputValue(), "Be brief.");
+  assert.equal(await chat.root.getByLabel(/Silence timeout/).inputValue(), "60");
+  await chat.root.getByRole("button", { name: "Cancel" }).click();
+  const reply = await page.evaluate(() => document.querySelector("foundry-chat").send("hello"));
+  assert.equal(reply.role, "assistant", "the page's key still authenticates");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 /** In the page: helpers that draw test images (PNG/JPEG Blobs of a given size). */
 function defineImageHelpers(page) {
   return page.evaluate(() => {
