@@ -207,7 +207,7 @@ mod tests {
             .expect("local storage")
             .set_item(
                 &settings_key(key),
-                r#"{"endpoint":"https://x","stream_timeout_ms":0,"max_tool_rounds":1000,"image_options":{"maxEdge":0}}"#,
+                r#"{"endpoint":"https://x","api_style":"openai","auth_mode":"key","remember_key":false,"system_prompt":"","system_as_user":false,"stream":true,"params":{},"extra_params":{},"stream_timeout_ms":0,"max_tool_rounds":1000,"image_options":{"maxEdge":0}}"#,
             )
             .expect("stored");
         let mut guarded = Settings {

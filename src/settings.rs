@@ -99,10 +99,9 @@ pub fn check_rounds(rounds: u32) -> Result<u32, String> {
 
 /// Everything the element was configured with — the one settings schema: attributes and
 /// properties set it, the settings panel edits it, and `persist` stores it as this type's
-/// JSON (the `skip`ped fields come from the page, not from storage; missing fields of an
-/// older stored copy take their defaults).
+/// JSON (the `skip`ped fields come from the page, not from storage; the fields an older
+/// stored copy lacks are the `default` ones).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct Settings {
     /// Base URL; `/chat/completions` is appended. Relative URLs resolve against the page.
     pub endpoint: String,
@@ -111,7 +110,7 @@ pub struct Settings {
     pub api_version: Option<String>,
     pub auth_mode: AuthMode,
     /// The key or token for `auth_mode` (stored only with `remember_key`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// The user opted in to storing the key on this device.
     pub remember_key: bool,
@@ -119,6 +118,7 @@ pub struct Settings {
     pub system_as_user: bool,
     pub stream: bool,
     /// How long a stream may stay silent before it counts as dropped.
+    #[serde(default = "default_timeout_ms")]
     pub stream_timeout_ms: u32,
     #[serde(skip)]
     pub theme: Theme,
@@ -131,15 +131,26 @@ pub struct Settings {
     #[serde(skip)]
     pub persist: Option<String>,
     /// `tools`: the built-in tools to offer (stored by name; unknown names are dropped).
-    #[serde(with = "tool_names")]
+    #[serde(default, with = "tool_names")]
     pub tools: Vec<BuiltinTool>,
     /// The `toolChoice` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ToolChoice>,
     /// The `maxToolRounds` property, within [`TOOL_ROUNDS`].
+    #[serde(default = "default_rounds")]
     pub max_tool_rounds: u32,
     /// Limits for attached images (the element's `imageOptions`).
+    #[serde(default)]
     pub image_options: ImageOptions,
+}
+
+/// The silence timeout unless set.
+fn default_timeout_ms() -> u32 {
+    60_000
+}
+
+fn default_rounds() -> u32 {
+    DEFAULT_TOOL_ROUNDS
 }
 
 /// The built-in tools as their names.
@@ -173,7 +184,7 @@ impl Default for Settings {
             system_prompt: String::new(),
             system_as_user: false,
             stream: true,
-            stream_timeout_ms: 60_000,
+            stream_timeout_ms: default_timeout_ms(),
             theme: Theme::Auto,
             settings_hidden: false,
             params: Params::default(),
@@ -181,7 +192,7 @@ impl Default for Settings {
             persist: None,
             tools: Vec::new(),
             tool_choice: None,
-            max_tool_rounds: DEFAULT_TOOL_ROUNDS,
+            max_tool_rounds: default_rounds(),
             image_options: ImageOptions::default(),
         }
     }

@@ -5,7 +5,7 @@ use chat_core::image::ImageOptions;
 use chat_core::named::Named;
 use chat_core::request::{ApiStyle, Params, ResponseFormat, Stop};
 use chat_core::tools::BuiltinTool;
-use chat_core::turn::{DEFAULT_TOOL_ROUNDS, TOOL_ROUNDS};
+use chat_core::turn::DEFAULT_TOOL_ROUNDS;
 use chat_core::types::ToolChoice;
 use leptos::prelude::*;
 
@@ -282,7 +282,7 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                 ..Input::default()
             })}
             <div class="fc-row">
-                {select("API style", d.api_style, ApiStyle::ALL.iter().map(|s| s.text()).collect())}
+                {select("API style", d.api_style, &API_STYLES)}
                 {input("Model / deployment", d.model, Input::default())}
                 {input("API version", d.api_version, Input {
                     placeholder: Some("2024-05-01-preview"),
@@ -290,7 +290,7 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                 })}
             </div>
             <div class="fc-row">
-                {select("Authentication", d.auth, AuthMode::ALL.iter().map(|m| m.text()).collect())}
+                {select("Authentication", d.auth, &AUTH_MODES)}
                 {input("Key or token", d.secret, Input {
                     kind: Some("password"),
                     autocomplete_off: true,
@@ -335,7 +335,7 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                     .collect_view()}
             </fieldset>
             <div class="fc-row">
-                {select("Tool choice", d.tool_choice, vec![
+                {select("Tool choice", d.tool_choice, &[
                     ("", "Not sent (the model decides)"),
                     ("auto", "auto"),
                     ("none", "none (no tool calls)"),
@@ -348,15 +348,7 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                         ..Input::default()
                     })}
                 </Show>
-                {input(
-                    format!(
-                        "Tool rounds per message ({}–{})",
-                        TOOL_ROUNDS.start(),
-                        TOOL_ROUNDS.end()
-                    ),
-                    d.max_tool_rounds,
-                    NUMERIC,
-                )}
+                {input(ROUNDS_LABEL, d.max_tool_rounds, NUMERIC)}
             </div>
             {area(
                 "Extra parameters (JSON object, sent with extra-parameters: pass-through)",
@@ -376,6 +368,31 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
         </form>
     }
 }
+
+/// The API-style select's (value, text) pairs: `ApiStyle`'s own table.
+const API_STYLES: [(&str, &str); ApiStyle::ALL.len()] = {
+    let mut out = [("", ""); ApiStyle::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = ApiStyle::ALL[i].text();
+        i += 1;
+    }
+    out
+};
+
+/// The authentication select's (value, text) pairs: `AuthMode`'s own table.
+const AUTH_MODES: [(&str, &str); AuthMode::ALL.len()] = {
+    let mut out = [("", ""); AuthMode::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = AuthMode::ALL[i].text();
+        i += 1;
+    }
+    out
+};
+
+/// The tool-round field's label; a test checks its range is [`TOOL_ROUNDS`].
+const ROUNDS_LABEL: &str = "Tool rounds per message (1–100)";
 
 /// How a text field's `<input>` differs from a plain one.
 #[derive(Clone, Copy, Default)]
@@ -404,12 +421,7 @@ const NUMERIC: Input = Input {
 // the view, where every field was a view type of its own (8.2 KB less wasm, 0.4 KB gzip).
 
 /// A labelled text input bound to a draft field.
-fn input(label: impl Into<Oco<'static, str>>, value: RwSignal<String>, how: Input) -> AnyView {
-    labelled_input(label.into(), value, how)
-}
-
-/// [`input`], compiled once whatever the label's type.
-fn labelled_input(label: Oco<'static, str>, value: RwSignal<String>, how: Input) -> AnyView {
+fn input(label: &'static str, value: RwSignal<String>, how: Input) -> AnyView {
     view! {
         <label>{label}
             <input type=how.kind inputmode=how.mode placeholder=how.placeholder
@@ -439,15 +451,15 @@ fn area(label: &'static str, value: RwSignal<String>, rows: &'static str, how: I
 fn select(
     label: &'static str,
     value: RwSignal<String>,
-    options: Vec<(&'static str, &'static str)>,
+    options: &'static [(&'static str, &'static str)],
 ) -> AnyView {
     view! {
         <label>{label}
             <select prop:value=move || value.get()
                 on:change=move |ev| value.set(event_target_value(&ev))>
                 {options
-                    .into_iter()
-                    .map(|(value, text)| view! { <option value=value>{text}</option> })
+                    .iter()
+                    .map(|&(value, text)| view! { <option value=value>{text}</option> })
                     .collect_view()}
             </select>
         </label>
@@ -466,4 +478,31 @@ fn check(label: &'static str, value: RwSignal<bool>, code: bool) -> AnyView {
         </label>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_core::turn::TOOL_ROUNDS;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_selects_and_the_rounds_label_come_from_the_one_tables() {
+        assert_eq!(
+            ROUNDS_LABEL,
+            format!(
+                "Tool rounds per message ({}–{})",
+                TOOL_ROUNDS.start(),
+                TOOL_ROUNDS.end()
+            )
+        );
+        assert_eq!(API_STYLES[1], ("openai", "OpenAI-compatible (/v1)"));
+        for (value, _) in API_STYLES {
+            assert_eq!(ApiStyle::parse(value).map(Named::as_str), Some(value));
+        }
+        for (value, _) in AUTH_MODES {
+            assert_eq!(AuthMode::parse(value).map(Named::as_str), Some(value));
+        }
+        assert_eq!(AUTH_MODES[2], ("none", "None (dev proxy or open endpoint)"));
+    }
 }

@@ -385,6 +385,7 @@ const OWN_KEYS: &[&str] = &[
 
 /// Whether `key` is a body key this module sets itself (from [`Params`] or the options);
 /// an extra parameter may not use it.
+#[inline(never)]
 pub fn is_standard_key(key: &str) -> bool {
     OWN_KEYS.contains(&key) || Params::KEYS.contains(&key)
 }
