@@ -1211,6 +1211,6 @@ mod tests {
             "Too many requests for now. Wait a moment and try again."
         );
         let unknown = serde_json::from_str::<ErrorKind>("\"RateLimit\"").unwrap_err();
-        assert!(unknown.to_string().contains("rate_limit"), "{unknown}");
+        assert!(unknown.to_string().contains("RateLimit"), "{unknown}");
     }
 }

@@ -20,15 +20,11 @@ pub fn serialize<T: Named, S: serde::Serializer>(value: &T, s: S) -> Result<S::O
     s.serialize_str(value.as_str())
 }
 
-/// Reads a [`Named`] value from its name; another name is an error that lists them.
+/// Reads a [`Named`] value from its name; another name is an `invalid value` error.
 pub fn deserialize<'de, T: Named, D: serde::Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(d)?;
     T::parse(&text).ok_or_else(|| {
-        let names: Vec<&str> = T::ALL.iter().map(|v| v.as_str()).collect();
-        serde::de::Error::custom(format!(
-            "unknown value `{text}`, expected one of {}",
-            names.join(", ")
-        ))
+        serde::de::Error::invalid_value(serde::de::Unexpected::Str(&text), &"a known name")
     })
 }
 
