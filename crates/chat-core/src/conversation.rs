@@ -131,6 +131,41 @@ pub fn import_json(text: &str) -> Result<Vec<Conversation>, String> {
     Ok(file.conversations)
 }
 
+/// Conversations as readable Markdown; images as data-URL images when `images` is true,
+/// else omitted.
+pub fn export_markdown(conversations: &[Conversation], images: bool) -> String {
+    let mut out = String::new();
+    for c in conversations {
+        out.push_str(&format!("# {}\n\n", c.title));
+        for e in &c.entries {
+            let role = match e.message.role() {
+                Role::User => "User",
+                Role::Assistant => "Assistant",
+                Role::Tool => "Tool",
+                Role::System => "System",
+            };
+            out.push_str(&format!("**{role}:**\n\n"));
+            match e.message.content() {
+                Content::Text(text) => out.push_str(text),
+                Content::Parts(parts) => {
+                    for part in parts {
+                        match part {
+                            Part::Text { text } => out.push_str(text),
+                            Part::ImageUrl { image_url } if images => {
+                                out.push_str(&format!("![image]({})", image_url.url))
+                            }
+                            Part::ImageUrl { .. } => continue,
+                        }
+                        out.push_str("\n\n");
+                    }
+                }
+            }
+            out.push_str("\n\n");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +235,15 @@ mod tests {
             import_json(&bad).unwrap_err(),
             "conversation 0 has an empty id"
         );
+    }
+
+    #[test]
+    fn markdown_keeps_or_omits_images() {
+        let all = [convo("1", 1.0, "Hi there")];
+        let with = export_markdown(&all, true);
+        assert!(with.starts_with("# Hi there\n"), "{with}");
+        assert!(with.contains("![image](data:image/png;base64,iVBORw0KGgo=)"));
+        assert!(with.contains("**Assistant:**\n\nReply about ferrets"));
+        assert!(!export_markdown(&all, false).contains("data:image"));
     }
 }
