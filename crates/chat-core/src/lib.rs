@@ -8,6 +8,7 @@
 
 #![cfg_attr(optimize_hot, feature(optimize_attribute))]
 
+pub mod conversation;
 pub mod error;
 pub mod image;
 pub mod named;
