@@ -1,10 +1,12 @@
-//! The scripted demo endpoint: routes for both API styles, auth and CORS like the real
-//! service, and the glue from a request to the script and back to a response.
+//! The scripted demo endpoint: routes for the three API styles (the Responses API in
+//! `responses`), auth and CORS like the real service, and the glue from a chat request to
+//! the script and back to a response.
 
 pub mod errors;
 pub mod images;
 pub mod request;
 pub mod response;
+pub mod responses;
 pub mod script;
 pub mod text;
 pub mod tokens;
@@ -46,6 +48,11 @@ struct DemoState {
     call_ids: AtomicU64,
     completion_ids: AtomicU64,
     attempts: Mutex<HashMap<u64, u64>>,
+    /// Responses remembered for `previous_response_id`.
+    responses: responses::store::ResponseStore,
+    response_ids: AtomicU64,
+    /// Start time of this server, so response ids differ between runs.
+    run_id: u64,
 }
 
 impl DemoState {
@@ -74,14 +81,21 @@ pub fn router(config: DemoConfig) -> Router {
         call_ids: AtomicU64::new(1),
         completion_ids: AtomicU64::new(1),
         attempts: Mutex::new(HashMap::new()),
+        responses: responses::store::ResponseStore::default(),
+        response_ids: AtomicU64::new(1),
+        run_id: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
     });
     Router::new()
         .route("/models/chat/completions", post(azure_chat))
         .route("/models/info", get(azure_info))
         .route("/v1/chat/completions", post(openai_chat))
         .route("/v1/models", get(openai_models))
+        .route("/v1/responses", post(responses::create))
         .route("/openai/v1/chat/completions", post(openai_chat))
         .route("/openai/v1/models", get(openai_models))
+        .route("/openai/v1/responses", post(responses::create))
         .layer(middleware::from_fn(cors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -43,6 +43,8 @@ pub struct ChatRequest {
     pub json_mode: bool,
     pub tools: Vec<ToolDef>,
     pub tool_choice: ToolChoice,
+    /// Reasoning asked for by a parameter (the Responses API's `reasoning.summary`).
+    pub reasoning: bool,
     pub messages: Vec<Message>,
     /// Top-level keys outside the Azure AI Model Inference parameter list.
     pub extra_keys: Vec<String>,
@@ -181,6 +183,7 @@ impl ChatRequest {
             json_mode,
             tools,
             tool_choice,
+            reasoning: false,
             messages,
             extra_keys,
         })

@@ -35,9 +35,9 @@ pub struct Envelope {
 
 /// One SSE frame; `paced` frames wait for the token delay first.
 #[derive(Debug)]
-struct Frame {
-    bytes: Bytes,
-    paced: bool,
+pub(super) struct Frame {
+    pub(super) bytes: Bytes,
+    pub(super) paced: bool,
 }
 
 impl Frame {
@@ -252,8 +252,13 @@ pub fn streamed(
     include_usage: bool,
     delay: Duration,
 ) -> Response {
+    sse(envelope.frames(reply, include_usage), reply, delay)
+}
+
+/// `frames` as a paced `text/event-stream` body that ends the way `reply` says.
+pub(super) fn sse(frames: Vec<Frame>, reply: &Reply, delay: Duration) -> Response {
     let pacer = Pacer {
-        frames: envelope.frames(reply, include_usage).into_iter(),
+        frames: frames.into_iter(),
         delay: if reply.slow { SLOW_DELAY } else { delay },
         tail: Some(tail_of(reply.ending)),
     };
@@ -272,7 +277,13 @@ pub fn whole(envelope: &Envelope, reply: &Reply) -> Response {
     if reply.ending == Ending::StreamError {
         return VendorError::server_error().into_response();
     }
-    let mut bytes = Bytes::from(envelope.completion(reply).to_string());
+    json_body(&envelope.completion(reply), reply)
+}
+
+/// `value` as a 200 JSON body, delayed, cut or withheld the way `reply` ends ("slow",
+/// "drop", "stall"); the caller answers a "stream error" itself.
+pub(super) fn json_body(value: &Value, reply: &Reply) -> Response {
+    let mut bytes = Bytes::from(value.to_string());
     let (paced, delay) = if reply.slow {
         let tokens = u32::try_from(reply.completion_tokens()).unwrap_or(u32::MAX);
         (true, SLOW_DELAY.saturating_mul(tokens))

@@ -42,6 +42,7 @@ pub const TRIGGERS: &[Trigger] = &[
     Trigger { phrase: "not found", effect: "404 DeploymentNotFound (also for model `missing-deployment`)" },
     Trigger { phrase: "server error", effect: "500 InternalServerError" },
     Trigger { phrase: "unsupported param", effect: "422 `extra fields not permitted` for `logprobs`" },
+    Trigger { phrase: "forget responses", effect: "Responses API: forget every stored response first, so a `previous_response_id` is not found" },
 ];
 
 /// Model name that always answers 404, like a deployment that does not exist.
@@ -198,7 +199,7 @@ pub fn decide(request: &ChatRequest, ctx: &Context<'_>) -> Result<Reply, VendorE
     if triggers.has("think") {
         content = format!("<think>{}</think>\n\n{content}", text::REASONING_TEXT);
     }
-    if triggers.has("reasoning") {
+    if triggers.has("reasoning") || request.reasoning {
         reply.reasoning = tokenize(text::REASONING_TEXT);
     }
     if request.json_mode {
@@ -258,7 +259,7 @@ fn reply_text(request: &ChatRequest, triggers: &Triggers) -> String {
     if triggers.has("slow") {
         return text::SLOW_REPLY.to_owned();
     }
-    if triggers.has("think") || triggers.has("reasoning") {
+    if triggers.has("think") || triggers.has("reasoning") || request.reasoning {
         return text::REASONED_ANSWER.to_owned();
     }
     text::default_reply()
@@ -463,6 +464,11 @@ fn find_word(haystack: &str, word: &str) -> Option<usize> {
             .next_back()
             .is_none_or(|c| !c.is_alphanumeric())
     })
+}
+
+/// Whether `text` contains `phrase` as whole words, the way triggers are matched.
+pub fn mentions(text: &str, phrase: &str) -> bool {
+    Triggers::new(text).has(phrase)
 }
 
 /// Trigger matching on the last user message: lower-case, whitespace collapsed, whole words.
