@@ -284,6 +284,8 @@ OPTIONS:
 DEMO ENDPOINT (scripted replies, no model):
     Azure AI Model Inference: POST /models/chat/completions?api-version=…, GET /models/info?api-version=…
     OpenAI style:             POST /v1/chat/completions, GET /v1/models (also under /openai/v1)
+    Responses API:            POST /v1/responses, POST /openai/v1/responses (streamed events or a
+                              response object; store/previous_response_id kept for 64 responses)
 
 TRIGGER PHRASES (case-insensitive, in the last user message):
 "

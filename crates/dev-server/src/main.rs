@@ -81,7 +81,8 @@ async fn run(config: ServerConfig) -> ExitCode {
         None => format!("off, set {ENDPOINT_VAR} and AZURE_INFERENCE_CREDENTIAL to enable /proxy"),
     };
     println!(
-        "foundry-chat dev server on {} (demo endpoint: /models, /v1, key '{}'; proxy: {proxy})",
+        "foundry-chat dev server on {} (demo endpoint: /models, /v1, /v1/responses, key '{}'; \
+         proxy: {proxy})",
         origin.primary(),
         config.demo.key
     );

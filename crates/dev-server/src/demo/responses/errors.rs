@@ -177,13 +177,7 @@ pub fn restate(error: VendorError) -> VendorError {
         Some(code) => (INVALID_REQUEST, Some(code)),
         None => (INVALID_REQUEST, None),
     };
-    let mut restated = openai(
-        error.status,
-        message,
-        kind,
-        inner["param"].as_str(),
-        code,
-    );
+    let mut restated = openai(error.status, message, kind, inner["param"].as_str(), code);
     if let Some(innererror) = inner.get("innererror") {
         restated.body["error"]["innererror"] = innererror.clone();
     }

@@ -134,10 +134,9 @@ impl Envelope {
             output.push(self.reasoning_item(&[summary_part(&reply.reasoning.concat())]));
         }
         if has_message(reply) {
-            output.push(self.message_item(
-                status.item_status(),
-                &[text_part(&reply.content.concat())],
-            ));
+            output.push(
+                self.message_item(status.item_status(), &[text_part(&reply.content.concat())]),
+            );
         }
         for (index, call) in reply.tool_calls.iter().enumerate() {
             output.push(self.call_item(index, reply, "completed", &call.arguments()));
@@ -152,7 +151,13 @@ impl Envelope {
         object.insert("object".into(), json!("response"));
         object.insert("created_at".into(), json!(self.created_at));
         let (status, output, usage, incomplete, error) = match reply {
-            None => ("in_progress", Vec::new(), Value::Null, Value::Null, Value::Null),
+            None => (
+                "in_progress",
+                Vec::new(),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ),
             Some((reply, status)) => (
                 status.as_str(),
                 self.output(reply, status),
@@ -239,7 +244,8 @@ impl Envelope {
             index += 1;
         }
         if has_message(reply) {
-            let at = json!({"item_id": self.message_id(), "output_index": index, "content_index": 0});
+            let at =
+                json!({"item_id": self.message_id(), "output_index": index, "content_index": 0});
             events.push(
                 "response.output_item.added",
                 json!({"output_index": index, "item": self.message_item("in_progress", &[])}),
@@ -364,7 +370,7 @@ impl Events {
     fn push(&mut self, kind: &str, mut body: Value, paced: bool) {
         if paced {
             self.deltas += 1;
-            if self.deltas % KEEP_ALIVE_EVERY == 0 {
+            if self.deltas.is_multiple_of(KEEP_ALIVE_EVERY) {
                 self.keep_alive();
             }
         }
@@ -485,10 +491,7 @@ mod tests {
         r.finish = Finish::Length;
         let object = envelope().finished(&r);
         assert_eq!(object["status"], "incomplete");
-        assert_eq!(
-            object["incomplete_details"]["reason"],
-            "max_output_tokens"
-        );
+        assert_eq!(object["incomplete_details"]["reason"], "max_output_tokens");
         r.finish = Finish::Stop;
         r.ending = Ending::StreamError;
         let events = events_of(&r);

@@ -481,13 +481,7 @@ fn parse_tool_choice(value: Option<&Value>) -> Result<(ToolChoice, Value), Vendo
             Some(_) => ToolChoice::Auto,
             None => return Err(missing_parameter("tool_choice.type")),
         },
-        Some(other) => {
-            return Err(invalid_type(
-                "tool_choice",
-                "a string or an object",
-                other,
-            ))
-        }
+        Some(other) => return Err(invalid_type("tool_choice", "a string or an object", other)),
     };
     Ok((choice, value.cloned().unwrap_or_else(|| json!("auto"))))
 }
