@@ -665,3 +665,25 @@ async fn the_proxy_forwards_responses_requests_and_streams_back() {
     assert_eq!(names(&events).first(), Some(&"response.created"));
     assert_eq!(last(&events)["type"], "response.completed");
 }
+
+#[tokio::test]
+async fn browsers_may_call_the_responses_routes_from_any_origin() {
+    let base = demo().await;
+    let preflight = Client::new()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{base}/openai/v1/responses"),
+        )
+        .header("origin", "http://app.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "api-key, content-type")
+        .send()
+        .await;
+    let Ok(preflight) = preflight else {
+        panic!("preflight failed")
+    };
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let answer = post(&format!("{base}{RESPONSES}"), &json!({"input": "hi"})).await;
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+}
