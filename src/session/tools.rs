@@ -404,6 +404,29 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test]
+    fn the_calculator_uses_the_browsers_math_with_the_native_results() {
+        use chat_core::tools::builtin::{evaluate, CalcError};
+        for (expression, expected) in [
+            ("sin(pi / 2) + cos(0) + tan(0)", 2.0),
+            ("2 ^ 10 + pow(9, 0.5)", 1027.0),
+            ("ln(e) + log(8, 2) + log10(1000) + log2(64)", 13.0),
+            ("exp(0) + exp(1)", 1.0 + std::f64::consts::E),
+            ("round(sin(1) * 1e6)", 841_471.0),
+        ] {
+            let value = evaluate(expression).expect(expression);
+            assert!((value - expected).abs() < 1e-9, "{expression} = {value}");
+        }
+        assert_eq!(
+            evaluate("(-8) ^ 0.5"),
+            Err(CalcError::Undefined("-8^0.5".to_owned()))
+        );
+        assert_eq!(
+            evaluate("ln(0)"),
+            Err(CalcError::Undefined("ln(0)".to_owned()))
+        );
+    }
+
+    #[wasm_bindgen_test]
     fn local_time_uses_intl_and_refuses_unknown_zones() {
         let utc = local_time("UTC").expect("UTC is known");
         assert!(utc.contains("UTC"), "{utc}");

@@ -11,6 +11,7 @@
 pub mod conversation;
 pub mod error;
 pub mod image;
+mod math;
 pub mod named;
 pub mod number;
 pub mod request;

@@ -129,7 +129,7 @@ pub fn round_significant(value: f64) -> f64 {
     if value == 0.0 || !value.is_finite() {
         return value;
     }
-    let magnitude = value.abs().log10().floor() as i32;
+    let magnitude = crate::math::log10(value.abs()).floor() as i32;
     let places = 11 - magnitude;
     if !(-22..=22).contains(&places) {
         return value;

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::math;
+use crate::number::to_text;
 use crate::tools::{Tool, ToolDefinition, ToolError};
 
 /// A safe arithmetic evaluator (no `eval`): numbers, + - * / % ^ (or **), unary minus,
@@ -239,9 +241,13 @@ impl Parser<'_> {
         if base == 0.0 && exponent < 0.0 {
             return Err(CalcError::DivisionByZero);
         }
-        let value = base.powf(exponent);
+        let value = math::pow(base, exponent);
         if value.is_nan() {
-            return Err(CalcError::Undefined(format!("{base}^{exponent}")));
+            return Err(CalcError::Undefined(format!(
+                "{}^{}",
+                to_text(base),
+                to_text(exponent)
+            )));
         }
         finite(value)
     }
@@ -356,16 +362,16 @@ fn call_function(name: &str, args: &[f64]) -> Result<f64, CalcError> {
         "round" => ("round", one("round")?.round()),
         "floor" => ("floor", one("floor")?.floor()),
         "ceil" => ("ceil", one("ceil")?.ceil()),
-        "ln" => ("ln", one("ln")?.ln()),
-        "log10" => ("log10", one("log10")?.log10()),
-        "log2" => ("log2", one("log2")?.log2()),
-        "exp" => ("exp", one("exp")?.exp()),
-        "sin" => ("sin", one("sin")?.sin()),
-        "cos" => ("cos", one("cos")?.cos()),
-        "tan" => ("tan", one("tan")?.tan()),
+        "ln" => ("ln", math::ln(one("ln")?)),
+        "log10" => ("log10", math::log10(one("log10")?)),
+        "log2" => ("log2", math::log2(one("log2")?)),
+        "exp" => ("exp", math::exp(one("exp")?)),
+        "sin" => ("sin", math::sin(one("sin")?)),
+        "cos" => ("cos", math::cos(one("cos")?)),
+        "tan" => ("tan", math::tan(one("tan")?)),
         "log" => match args {
-            [x] => ("log", x.ln()),
-            [x, base] => ("log", x.ln() / base.ln()),
+            [x] => ("log", math::ln(*x)),
+            [x, base] => ("log", math::ln(*x) / math::ln(*base)),
             _ => {
                 return Err(CalcError::ArgumentCount {
                     function: "log",
@@ -376,7 +382,7 @@ fn call_function(name: &str, args: &[f64]) -> Result<f64, CalcError> {
         },
         "pow" => match args {
             [x, y] if *x == 0.0 && *y < 0.0 => return Err(CalcError::DivisionByZero),
-            [x, y] => ("pow", x.powf(*y)),
+            [x, y] => ("pow", math::pow(*x, *y)),
             _ => {
                 return Err(CalcError::ArgumentCount {
                     function: "pow",
@@ -397,7 +403,7 @@ fn call_function(name: &str, args: &[f64]) -> Result<f64, CalcError> {
     {
         let mut call = format!("{function}(");
         for (i, arg) in args.iter().enumerate() {
-            let _ = write!(call, "{}{arg}", if i == 0 { "" } else { ", " });
+            let _ = write!(call, "{}{}", if i == 0 { "" } else { ", " }, to_text(*arg));
         }
         call.push(')');
         return Err(CalcError::Undefined(call));
