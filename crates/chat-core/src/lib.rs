@@ -14,6 +14,7 @@ pub mod image;
 pub mod named;
 pub mod number;
 pub mod request;
+pub mod responses;
 pub use chat_scan::sse;
 pub mod stream;
 pub mod tools;
