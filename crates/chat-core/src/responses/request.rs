@@ -283,3 +283,429 @@ pub fn responses_request(
         body: Some(Value::Object(body).to_string()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{ApiStyle, Auth, Reasoning, ReasoningEffort, ReasoningSummary, Stop};
+    use crate::stream::Reply;
+    use crate::tools::ToolDefinition;
+    use crate::types::{ImageUrl, ToolCall};
+
+    fn endpoint() -> Endpoint {
+        let mut e = Endpoint::new(
+            "https://res.openai.azure.com/openai/v1/",
+            ApiStyle::Responses,
+        );
+        e.auth = Auth::ApiKey("k3y".into());
+        e.model = Some("gpt-4.1-nano".into());
+        e
+    }
+
+    fn body(req: &HttpRequest) -> Value {
+        serde_json::from_str(req.body.as_deref().unwrap()).unwrap()
+    }
+
+    fn send(options: &ChatOptions, entries: &[Entry], chain: Chain) -> Value {
+        body(&responses_request(&endpoint(), options, entries, chain).unwrap())
+    }
+
+    fn user(id: &str, text: &str) -> Entry {
+        Entry::new(id, Message::user(text))
+    }
+
+    fn reply(id: &str, text: &str, response_id: Option<&str>) -> Entry {
+        let mut e = Entry::new(id, Message::assistant(text));
+        e.response_id = response_id.map(str::to_owned);
+        e
+    }
+
+    #[test]
+    fn a_text_turn_posts_to_responses_with_api_key_store_false_and_instructions() {
+        let opts = ChatOptions {
+            system_prompt: Some("  Be brief. ".into()),
+            ..ChatOptions::default()
+        };
+        let req = responses_request(&endpoint(), &opts, &[user("u1", "Hi")], Chain::Full).unwrap();
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(req.url, "https://res.openai.azure.com/openai/v1/responses");
+        assert_eq!(req.header("api-key"), Some("k3y"));
+        assert_eq!(req.header("authorization"), None);
+        assert_eq!(req.header("accept"), Some("text/event-stream"));
+        assert_eq!(req.header("content-type"), Some("application/json"));
+        assert_eq!(
+            body(&req),
+            json!({
+                "model": "gpt-4.1-nano",
+                "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hi"}]}],
+                "instructions": "Be brief.",
+                "store": false,
+                "stream": true,
+            })
+        );
+        let mut bearer = endpoint();
+        bearer.auth = Auth::Bearer("tok".into());
+        let req = responses_request(&bearer, &opts, &[user("u1", "Hi")], Chain::Full).unwrap();
+        assert_eq!(req.header("authorization"), Some("Bearer tok"));
+        assert_eq!(req.header("api-key"), None);
+        assert!(!req.url.contains("api-version"));
+    }
+
+    #[test]
+    fn a_non_streamed_request_asks_for_json_and_omits_stream() {
+        let opts = ChatOptions {
+            stream: false,
+            ..ChatOptions::default()
+        };
+        let req = responses_request(&endpoint(), &opts, &[user("u1", "Hi")], Chain::Full).unwrap();
+        assert_eq!(req.header("accept"), Some("application/json"));
+        let b = body(&req);
+        assert!(b.get("stream").is_none() && b.get("stream_options").is_none());
+    }
+
+    #[test]
+    fn parameters_map_to_their_responses_names() {
+        let opts = ChatOptions {
+            params: Params {
+                temperature: Some(0.2),
+                top_p: Some(0.9),
+                max_tokens: Some(300),
+                response_format: Some(ResponseFormat::JsonObject),
+                reasoning: Some(Reasoning {
+                    effort: Some(ReasoningEffort::Low),
+                    summary: Some(ReasoningSummary::Auto),
+                }),
+                ..Params::default()
+            },
+            ..ChatOptions::default()
+        };
+        let b = send(&opts, &[user("u1", "x")], Chain::Full);
+        assert_eq!(b["max_output_tokens"], 300);
+        assert!(b.get("max_tokens").is_none());
+        assert_eq!(b["temperature"], 0.2);
+        assert_eq!(b["top_p"], 0.9);
+        assert_eq!(b["text"], json!({"format": {"type": "json_object"}}));
+        assert!(b.get("response_format").is_none());
+        assert_eq!(b["reasoning"], json!({"effort": "low", "summary": "auto"}));
+        assert!(!b.to_string().contains("null"));
+    }
+
+    #[test]
+    fn a_json_schema_format_is_flattened_into_text_format() {
+        let opts = ChatOptions {
+            params: Params {
+                response_format: Some(ResponseFormat::JsonSchema {
+                    json_schema: json!({"name": "answer", "schema": {"type": "object"}, "strict": true}),
+                }),
+                ..Params::default()
+            },
+            ..ChatOptions::default()
+        };
+        let b = send(&opts, &[user("u1", "x")], Chain::Full);
+        assert_eq!(
+            b["text"]["format"],
+            json!({"type": "json_schema", "name": "answer", "schema": {"type": "object"}, "strict": true})
+        );
+    }
+
+    #[test]
+    fn parameters_the_responses_api_lacks_are_refused_naming_them() {
+        let cases = [
+            (
+                Params {
+                    stop: Some(Stop::One("END".into())),
+                    ..Params::default()
+                },
+                "stop",
+            ),
+            (
+                Params {
+                    presence_penalty: Some(0.5),
+                    ..Params::default()
+                },
+                "presence_penalty",
+            ),
+            (
+                Params {
+                    frequency_penalty: Some(0.5),
+                    ..Params::default()
+                },
+                "frequency_penalty",
+            ),
+            (
+                Params {
+                    seed: Some(7),
+                    ..Params::default()
+                },
+                "seed",
+            ),
+        ];
+        for (params, name) in cases {
+            let opts = ChatOptions {
+                params,
+                ..ChatOptions::default()
+            };
+            let e =
+                responses_request(&endpoint(), &opts, &[user("u1", "x")], Chain::Full).unwrap_err();
+            assert_eq!(
+                (e.kind, e.param.as_deref()),
+                (ErrorKind::InvalidInput, Some(name))
+            );
+            assert!(e.message.contains(name), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn tools_are_flat_and_a_named_tool_choice_is_flat_too() {
+        let mut opts = ChatOptions {
+            tool_choice: Some(ToolChoice::Function("get_time".into())),
+            ..ChatOptions::default()
+        };
+        let without = send(&opts, &[user("u1", "x")], Chain::Full);
+        assert!(without.get("tools").is_none() && without.get("tool_choice").is_none());
+        opts.tools.push(ToolDefinition::new(
+            "get_time",
+            "Current time",
+            json!({"type": "object", "properties": {}}),
+        ));
+        let b = send(&opts, &[user("u1", "x")], Chain::Full);
+        assert_eq!(
+            b["tools"],
+            json!([{"type": "function", "name": "get_time", "description": "Current time", "parameters": {"type": "object", "properties": {}}, "strict": false}])
+        );
+        assert_eq!(
+            b["tool_choice"],
+            json!({"type": "function", "name": "get_time"})
+        );
+        opts.tool_choice = Some(ToolChoice::Required);
+        assert_eq!(
+            send(&opts, &[user("u1", "x")], Chain::Full)["tool_choice"],
+            "required"
+        );
+        opts.tools.push(ToolDefinition::new(
+            "bad name",
+            "",
+            json!({"type": "object"}),
+        ));
+        let e = responses_request(&endpoint(), &opts, &[user("u1", "x")], Chain::Full).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("tools"));
+    }
+
+    #[test]
+    fn a_tool_round_becomes_function_call_and_function_call_output_items() {
+        let mut calling = Entry::new(
+            "a1",
+            Message::Assistant {
+                content: Content::Text("Let me check.".into()),
+                tool_calls: Some(vec![
+                    ToolCall::function("call_1", "get_time", "{}"),
+                    ToolCall::function("call_2", "get_weather", r#"{"city":"Paris"}"#),
+                ]),
+                name: None,
+            },
+        );
+        calling.reasoning = Some("thinking".into());
+        let entries = [
+            user("u1", "time and weather?"),
+            calling,
+            Entry::new("t1", Message::tool("call_1", "12:00")),
+            Entry::new("t2", Message::tool("call_2", r#"{"sky":"clear"}"#)),
+        ];
+        let b = send(&ChatOptions::default(), &entries, Chain::Full);
+        assert_eq!(
+            b["input"],
+            json!([
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "time and weather?"}]},
+                {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Let me check."}]},
+                {"type": "function_call", "call_id": "call_1", "name": "get_time", "arguments": "{}"},
+                {"type": "function_call", "call_id": "call_2", "name": "get_weather", "arguments": "{\"city\":\"Paris\"}"},
+                {"type": "function_call_output", "call_id": "call_1", "output": "12:00"},
+                {"type": "function_call_output", "call_id": "call_2", "output": "{\"sky\":\"clear\"}"},
+            ])
+        );
+        assert!(!b.to_string().contains("thinking"));
+    }
+
+    #[test]
+    fn images_are_input_image_parts_with_their_data_url_and_detail() {
+        let image = |detail| Part::ImageUrl {
+            image_url: ImageUrl {
+                url: "data:image/png;base64,iVBORw0KGgo=".into(),
+                detail,
+            },
+        };
+        let entry = Entry::new(
+            "u1",
+            Message::User {
+                content: Content::Parts(vec![
+                    Part::Text {
+                        text: "What is this?".into(),
+                    },
+                    image(Some(ImageDetail::Low)),
+                    image(None),
+                ]),
+                name: None,
+            },
+        );
+        let b = send(&ChatOptions::default(), &[entry], Chain::Full);
+        assert_eq!(
+            b["input"][0]["content"],
+            json!([
+                {"type": "input_text", "text": "What is this?"},
+                {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"},
+                {"type": "input_image", "image_url": "data:image/png;base64,iVBORw0KGgo=", "detail": "auto"},
+            ])
+        );
+    }
+
+    #[test]
+    fn chaining_sends_the_items_after_the_last_stored_reply_with_its_id() {
+        let entries = [
+            user("u1", "one"),
+            reply("a1", "1", Some("resp_1")),
+            user("u2", "two"),
+            reply("a2", "2", Some("resp_2")),
+            user("u3", "three"),
+        ];
+        let b = send(&ChatOptions::default(), &entries, Chain::AfterLastStored);
+        assert_eq!(b["store"], true);
+        assert_eq!(b["previous_response_id"], "resp_2");
+        assert_eq!(
+            b["input"],
+            json!([{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "three"}]}])
+        );
+        let full = send(&ChatOptions::default(), &entries, Chain::Full);
+        assert_eq!(full["store"], false);
+        assert!(full.get("previous_response_id").is_none());
+        assert_eq!(full["input"].as_array().unwrap().len(), 5);
+        let restart = send(&ChatOptions::default(), &entries, Chain::Restart);
+        assert_eq!(restart["store"], true);
+        assert!(restart.get("previous_response_id").is_none());
+        assert_eq!(restart["input"].as_array().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn chaining_without_a_stored_reply_sends_everything_and_stores_it() {
+        let entries = [user("u1", "one"), reply("a1", "1", None), user("u2", "two")];
+        let b = send(&ChatOptions::default(), &entries, Chain::AfterLastStored);
+        assert_eq!(b["store"], true);
+        assert!(b.get("previous_response_id").is_none());
+        assert_eq!(b["input"].as_array().unwrap().len(), 3);
+        let e = responses_request(
+            &endpoint(),
+            &ChatOptions::default(),
+            &[user("u1", "one"), reply("a1", "1", Some("resp_1"))],
+            Chain::AfterLastStored,
+        )
+        .unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("messages"));
+    }
+
+    #[test]
+    fn tool_results_after_a_stored_call_are_sent_alone_with_its_id() {
+        let mut calling = Entry::from_reply(
+            "a1",
+            &Reply {
+                tool_calls: vec![ToolCall::function("call_1", "get_time", "{}")],
+                response_id: Some("resp_1".into()),
+                ..Reply::default()
+            },
+        );
+        calling.model = Some("gpt".into());
+        let entries = [
+            user("u1", "time?"),
+            calling,
+            Entry::new("t1", Message::tool("call_1", "12:00")),
+        ];
+        let b = send(&ChatOptions::default(), &entries, Chain::AfterLastStored);
+        assert_eq!(b["previous_response_id"], "resp_1");
+        assert_eq!(
+            b["input"],
+            json!([{"type": "function_call_output", "call_id": "call_1", "output": "12:00"}])
+        );
+    }
+
+    #[test]
+    fn a_conversation_started_in_chat_style_continues_in_the_responses_style() {
+        // Entries as a chat-completions turn left them: no response ids, a system entry from
+        // the host page, an assistant that only called a tool.
+        let entries = [
+            Entry::new("s1", Message::system("You are terse.")),
+            user("u1", "time?"),
+            Entry::new(
+                "a1",
+                Message::Assistant {
+                    content: Content::default(),
+                    tool_calls: Some(vec![ToolCall::function("call_9", "get_time", "{}")]),
+                    name: None,
+                },
+            ),
+            Entry::new("t1", Message::tool("call_9", "12:00")),
+            reply("a2", "It is noon.", None),
+            user("u2", "thanks"),
+        ];
+        let chat = crate::request::chat_request(
+            &Endpoint::new("https://x/openai/v1", ApiStyle::OpenAi),
+            &ChatOptions::default(),
+            &crate::transcript::to_wire(&entries),
+        )
+        .unwrap();
+        assert_eq!(body(&chat)["messages"].as_array().unwrap().len(), 6);
+        let b = send(&ChatOptions::default(), &entries, Chain::AfterLastStored);
+        assert_eq!(
+            b["input"],
+            json!([
+                {"type": "message", "role": "system", "content": [{"type": "input_text", "text": "You are terse."}]},
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "time?"}]},
+                {"type": "function_call", "call_id": "call_9", "name": "get_time", "arguments": "{}"},
+                {"type": "function_call_output", "call_id": "call_9", "output": "12:00"},
+                {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "It is noon."}]},
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "thanks"}]},
+            ])
+        );
+    }
+
+    #[test]
+    fn extra_params_merge_unless_they_collide_with_a_key_the_request_sets() {
+        let mut opts = ChatOptions::default();
+        opts.extra_params.insert("truncation".into(), json!("auto"));
+        let b = send(&opts, &[user("u1", "x")], Chain::Full);
+        assert_eq!(b["truncation"], "auto");
+        for key in [
+            "store",
+            "max_output_tokens",
+            "temperature",
+            "input",
+            "reasoning",
+        ] {
+            let mut opts = ChatOptions::default();
+            opts.extra_params.insert(key.into(), json!(1));
+            let e =
+                responses_request(&endpoint(), &opts, &[user("u1", "x")], Chain::Full).unwrap_err();
+            assert_eq!(e.param.as_deref(), Some("extra_params"), "{key}");
+            assert!(e.message.contains(key), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn settings_are_validated_before_sending() {
+        let mut e = endpoint();
+        e.base_url = "ftp://x".into();
+        let err = responses_request(&e, &ChatOptions::default(), &[user("u1", "x")], Chain::Full)
+            .unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("endpoint"));
+        let opts = ChatOptions {
+            params: Params {
+                temperature: Some(3.0),
+                ..Params::default()
+            },
+            ..ChatOptions::default()
+        };
+        let err =
+            responses_request(&endpoint(), &opts, &[user("u1", "x")], Chain::Full).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("temperature"));
+        let err =
+            responses_request(&endpoint(), &ChatOptions::default(), &[], Chain::Full).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("messages"));
+    }
+}

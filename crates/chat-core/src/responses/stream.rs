@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use crate::error::ChatError;
 use crate::sse::Event;
-use crate::stream::{stream_failure, Outcome, Reply, Update};
+use crate::stream::{stream_failure, Accumulate, Outcome, Reply, Update};
 use crate::types::{FinishReason, ToolCall};
 
 /// Where a piece of text belongs: the item's `output_index` and the part's index in it
@@ -489,6 +489,27 @@ impl ResponsesAccumulator {
     }
 }
 
+impl Accumulate for ResponsesAccumulator {
+    fn reply(&self) -> &Reply {
+        ResponsesAccumulator::reply(self)
+    }
+    fn is_finished(&self) -> bool {
+        ResponsesAccumulator::is_finished(self)
+    }
+    fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
+        ResponsesAccumulator::push_into(self, event, updates);
+    }
+    fn flush(&mut self) -> Vec<Update> {
+        ResponsesAccumulator::flush(self)
+    }
+    fn finish(&mut self) -> Outcome {
+        ResponsesAccumulator::finish(self)
+    }
+    fn into_reply(self) -> Reply {
+        ResponsesAccumulator::into_reply(self)
+    }
+}
+
 /// Reads a non-streamed Responses API body (a `response` object) into the reply.
 pub fn parse_response(body: &str) -> Result<Reply, ChatError> {
     let response: ResponseObject = serde_json::from_str(body.trim())
@@ -649,4 +670,418 @@ fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>
         }
     }
     d.deserialize_any(Lenient)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::request::ApiStyle;
+    use crate::stream::{parse_body, Accumulate, Accumulator};
+    use crate::transcript::Entry;
+    use serde_json::json;
+
+    /// An event as OpenAI sends it: named by its type, the type again in the data.
+    fn event(data: Value) -> Event {
+        Event {
+            event: data["type"].as_str().unwrap_or("message").to_owned(),
+            data: data.to_string(),
+            id: String::new(),
+        }
+    }
+
+    fn run(events: &[Value]) -> (ResponsesAccumulator, Vec<Update>) {
+        let mut acc = ResponsesAccumulator::new();
+        let mut all = Vec::new();
+        for e in events {
+            all.extend(acc.push(&event(e.clone())));
+        }
+        (acc, all)
+    }
+
+    fn text_delta(output_index: u32, delta: &str) -> Value {
+        json!({"type": "response.output_text.delta", "item_id": "msg_1", "output_index": output_index, "content_index": 0, "delta": delta})
+    }
+
+    fn completed(output: Value, usage: Value) -> Value {
+        json!({"type": "response.completed", "response": {"id": "resp_1", "object": "response", "status": "completed", "model": "gpt-4o", "output": output, "usage": usage}})
+    }
+
+    #[test]
+    fn text_deltas_are_the_content_and_completed_ends_with_stop_usage_and_id() {
+        let usage = json!({"input_tokens": 5, "output_tokens": 2, "total_tokens": 7, "output_tokens_details": {"reasoning_tokens": 0}});
+        let (mut acc, ups) = run(&[
+            json!({"type": "response.created", "response": {"id": "resp_1", "model": "gpt-4o", "status": "in_progress", "output": []}}),
+            text_delta(0, "Hel"),
+            text_delta(0, "lo"),
+            json!({"type": "response.output_text.done", "output_index": 0, "content_index": 0, "text": "Hello"}),
+            completed(
+                json!([{"type": "message", "content": [{"type": "output_text", "text": "Hello"}]}]),
+                usage.clone(),
+            ),
+        ]);
+        assert_eq!(acc.reply().content, "Hello");
+        assert_eq!(acc.reply().response_id.as_deref(), Some("resp_1"));
+        assert_eq!(acc.reply().usage.as_ref(), Some(&usage));
+        assert_eq!(
+            ups,
+            vec![
+                Update::Model("gpt-4o".into()),
+                Update::Content(0..3),
+                Update::Content(3..5),
+                Update::Usage(usage),
+                Update::FinishReason(FinishReason::Stop),
+                Update::Done,
+            ]
+        );
+        assert!(acc.is_finished());
+        assert_eq!(acc.finish(), Outcome::Complete);
+        let entry = Entry::from_reply("a1", &acc.into_reply());
+        assert_eq!(entry.response_id.as_deref(), Some("resp_1"));
+        assert_eq!(entry.finish_reason, Some(FinishReason::Stop));
+    }
+
+    #[test]
+    fn the_text_of_several_messages_is_concatenated_in_output_order() {
+        let (acc, _) = run(&[
+            text_delta(0, "One. "),
+            json!({"type": "response.output_item.added", "output_index": 1, "item": {"type": "reasoning", "summary": []}}),
+            text_delta(2, "Two."),
+        ]);
+        assert_eq!(acc.reply().content, "One. Two.");
+    }
+
+    #[test]
+    fn without_deltas_the_done_events_or_the_final_output_are_the_text() {
+        let (acc, ups) = run(&[
+            json!({"type": "response.output_text.done", "output_index": 0, "content_index": 0, "text": "From done."}),
+            json!({"type": "response.output_item.done", "output_index": 0, "item": {"type": "message", "content": [{"type": "output_text", "text": "From done."}]}}),
+        ]);
+        assert_eq!(acc.reply().content, "From done.");
+        assert_eq!(ups, vec![Update::Content(0..10)]);
+        let (only_final, _) = run(&[completed(
+            json!([
+                {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Think."}]},
+                {"type": "message", "content": [{"type": "output_text", "text": "A"}, {"type": "output_text", "text": "B"}]},
+            ]),
+            Value::Null,
+        )]);
+        assert_eq!(only_final.reply().content, "AB");
+        assert_eq!(only_final.reply().reasoning, "Think.");
+        assert_eq!(only_final.reply().usage, None);
+    }
+
+    #[test]
+    fn deltas_are_the_text_even_when_the_done_text_differs() {
+        let (acc, _) = run(&[
+            text_delta(0, "Hello,"),
+            json!({"type": "response.output_text.done", "output_index": 0, "content_index": 0, "text": "Hello,!"}),
+            completed(
+                json!([{"type": "message", "content": [{"type": "output_text", "text": "Other"}]}]),
+                Value::Null,
+            ),
+        ]);
+        assert_eq!(acc.reply().content, "Hello,");
+        // A server that leaves out the indices: its deltas could be any part's.
+        let (bare, _) = run(&[
+            json!({"type": "response.output_text.delta", "delta": "1"}),
+            json!({"type": "response.output_text.done"}),
+            completed(
+                json!([{"type": "reasoning"}, {"type": "message", "content": [{"type": "output_text", "text": "1"}]}]),
+                Value::Null,
+            ),
+        ]);
+        assert_eq!(bare.reply().content, "1");
+    }
+
+    #[test]
+    fn reasoning_summary_parts_are_the_reasoning_separated_by_a_blank_line() {
+        let summary = |index: u32, delta: &str| json!({"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0, "summary_index": index, "delta": delta});
+        let (acc, ups) = run(&[
+            summary(0, "**Plan**"),
+            summary(0, " first."),
+            json!({"type": "response.reasoning_summary_text.done", "output_index": 0, "summary_index": 0, "text": "**Plan** first."}),
+            summary(1, "Then."),
+            json!({"type": "response.reasoning_summary_part.done", "output_index": 0, "summary_index": 1, "part": {"type": "summary_text", "text": "Then."}}),
+            text_delta(1, "Answer"),
+        ]);
+        assert_eq!(acc.reply().reasoning, "**Plan** first.\n\nThen.");
+        assert_eq!(acc.reply().content, "Answer");
+        assert_eq!(
+            ups,
+            vec![
+                Update::Reasoning(0..8),
+                Update::Reasoning(8..15),
+                Update::Reasoning(15..22),
+                Update::Content(0..6),
+            ]
+        );
+    }
+
+    #[test]
+    fn two_function_calls_become_tool_calls_in_output_order_with_arguments_as_streamed() {
+        let args = |index: u32, item: &str, delta: &str| json!({"type": "response.function_call_arguments.delta", "item_id": item, "output_index": index, "delta": delta});
+        let (mut acc, ups) = run(&[
+            json!({"type": "response.output_item.added", "output_index": 0, "item": {"type": "function_call", "id": "fc_a", "call_id": "call_a", "name": "get_weather", "arguments": ""}}),
+            args(0, "fc_a", "{\"city\": "),
+            json!({"type": "response.output_item.added", "output_index": 1, "item": {"type": "function_call", "id": "fc_b", "call_id": "call_b", "name": "get_time", "arguments": ""}}),
+            args(1, "fc_b", "{ \"tz\" :"),
+            args(0, "fc_a", "\"Paris\"}"),
+            args(1, "fc_b", " \"UTC\" }"),
+            json!({"type": "response.function_call_arguments.done", "item_id": "fc_a", "output_index": 0, "arguments": "{\"city\":\"Paris\"}"}),
+            json!({"type": "response.output_item.done", "output_index": 1, "item": {"type": "function_call", "id": "fc_b", "call_id": "call_b", "name": "get_time", "arguments": "{\"tz\":\"UTC\"}"}}),
+            completed(json!([]), Value::Null),
+        ]);
+        assert_eq!(
+            acc.reply().tool_calls,
+            vec![
+                ToolCall::function("call_a", "get_weather", "{\"city\": \"Paris\"}"),
+                ToolCall::function("call_b", "get_time", "{ \"tz\" : \"UTC\" }"),
+            ]
+        );
+        assert_eq!(
+            ups[0],
+            Update::ToolCall {
+                position: 0,
+                id: "call_a".into(),
+                name: "get_weather".into()
+            }
+        );
+        assert!(ups.contains(&Update::ToolArguments {
+            position: 1,
+            fragment: " \"UTC\" }".into()
+        }));
+        assert_eq!(acc.reply().finish_reason, Some(FinishReason::ToolCalls));
+        assert_eq!(acc.finish(), Outcome::Complete);
+    }
+
+    #[test]
+    fn a_call_known_only_from_its_finished_item_takes_the_items_arguments() {
+        let (acc, ups) = run(&[
+            json!({"type": "response.output_item.done", "output_index": 1, "item": {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "{\"a\":1}"}}),
+            completed(
+                json!([{"type": "reasoning"}, {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "{\"a\":1}"}]),
+                Value::Null,
+            ),
+        ]);
+        assert_eq!(
+            acc.reply().tool_calls,
+            vec![ToolCall::function("call_1", "f", "{\"a\":1}")]
+        );
+        assert_eq!(
+            &ups[..2],
+            &[
+                Update::ToolCall {
+                    position: 0,
+                    id: "call_1".into(),
+                    name: "f".into()
+                },
+                Update::ToolArguments {
+                    position: 0,
+                    fragment: "{\"a\":1}".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn incomplete_responses_finish_with_length_or_content_filter() {
+        let incomplete = |reason: &str| json!({"type": "response.incomplete", "response": {"id": "resp_2", "status": "incomplete", "incomplete_details": {"reason": reason}, "output": [], "usage": {"total_tokens": 3}}});
+        let (mut length, _) = run(&[text_delta(0, "Once upon"), incomplete("max_output_tokens")]);
+        assert_eq!(length.reply().finish_reason, Some(FinishReason::Length));
+        assert_eq!(length.reply().content, "Once upon");
+        assert_eq!(length.finish(), Outcome::Complete);
+        let (filtered, _) = run(&[text_delta(0, "Here is how"), incomplete("content_filter")]);
+        assert_eq!(
+            filtered.reply().finish_reason,
+            Some(FinishReason::ContentFilter)
+        );
+        assert_eq!(filtered.reply().content, "Here is how");
+        let (other, _) = run(&[incomplete("something_new")]);
+        assert_eq!(
+            other.reply().finish_reason,
+            Some(FinishReason::Other("something_new".into()))
+        );
+    }
+
+    #[test]
+    fn refusal_deltas_are_the_refusal() {
+        let (acc, ups) = run(&[
+            json!({"type": "response.refusal.delta", "output_index": 0, "content_index": 0, "delta": "I can't"}),
+            json!({"type": "response.refusal.delta", "output_index": 0, "content_index": 0, "delta": " help."}),
+            json!({"type": "response.refusal.done", "output_index": 0, "content_index": 0, "refusal": "I can't help."}),
+            completed(
+                json!([{"type": "message", "content": [{"type": "refusal", "refusal": "I can't help."}]}]),
+                Value::Null,
+            ),
+        ]);
+        assert_eq!(acc.reply().refusal.as_deref(), Some("I can't help."));
+        assert_eq!(ups[1], Update::Refusal(" help.".into()));
+        assert_eq!(acc.reply().content, "");
+    }
+
+    #[test]
+    fn a_failed_response_keeps_the_text_and_fails_with_the_servers_message_and_code() {
+        let (mut acc, ups) = run(&[
+            text_delta(0, "partial"),
+            json!({"type": "response.failed", "response": {"id": "resp_3", "status": "failed", "error": {"code": "server_error", "message": "The model crashed."}, "output": [], "usage": null}}),
+            text_delta(0, " ignored"),
+        ]);
+        assert_eq!(acc.reply().content, "partial");
+        assert_eq!(acc.reply().response_id.as_deref(), Some("resp_3"));
+        assert!(matches!(ups.last(), Some(Update::Failed(_))));
+        let Outcome::Failed(e) = acc.finish() else {
+            panic!("expected a failure");
+        };
+        assert_eq!(
+            (e.kind, e.message.as_str(), e.code.as_deref()),
+            (
+                ErrorKind::StreamError,
+                "The model crashed.",
+                Some("server_error")
+            )
+        );
+    }
+
+    #[test]
+    fn an_error_event_fails_keeping_the_text() {
+        let (mut acc, _) = run(&[
+            text_delta(0, "kept"),
+            json!({"type": "error", "code": "rate_limit_exceeded", "message": "Slow down.", "param": null, "sequence_number": 3}),
+        ]);
+        assert_eq!(acc.reply().content, "kept");
+        let Outcome::Failed(e) = acc.finish() else {
+            panic!("expected a failure");
+        };
+        assert_eq!(
+            (e.message.as_str(), e.code.as_deref()),
+            ("Slow down.", Some("rate_limit_exceeded"))
+        );
+        // Named only by the SSE event, with the error nested.
+        let mut named = ResponsesAccumulator::new();
+        let ups = named.push(&Event {
+            event: "error".into(),
+            data: r#"{"error":{"message":"upstream timeout"}}"#.into(),
+            id: String::new(),
+        });
+        assert!(matches!(&ups[..], [Update::Failed(e)] if e.message == "upstream timeout"));
+    }
+
+    #[test]
+    fn unknown_events_and_fields_are_ignored_and_bad_json_fails() {
+        let (mut acc, ups) = run(&[
+            json!({"type": "response.queued", "response": {"id": "r"}}),
+            json!({"type": "response.output_text.annotation.added", "annotation": {"type": "url_citation"}}),
+            json!({"type": "response.web_search_call.searching", "output_index": 0}),
+            json!({"type": "response.output_text.delta", "output_index": 0, "delta": "x", "logprobs": [], "obfuscation": "abc", "brand_new": {"a": 1}}),
+            json!({"type": "response.output_text.delta", "output_index": 0, "delta": {"text": "odd"}}),
+            json!({"no_type": true}),
+        ]);
+        assert_eq!(acc.reply().content, "x");
+        assert_eq!(ups, vec![Update::Content(0..1)]);
+        assert_eq!(acc.finish(), Outcome::Interrupted);
+        let mut bad = ResponsesAccumulator::new();
+        bad.push(&event(text_delta(0, "kept")));
+        bad.push(&Event {
+            event: "message".into(),
+            data: "{not json".into(),
+            id: String::new(),
+        });
+        assert_eq!(bad.reply().content, "kept");
+        assert!(matches!(bad.finish(), Outcome::Failed(e) if e.kind == ErrorKind::InvalidResponse));
+    }
+
+    #[test]
+    fn done_ends_the_stream_of_servers_that_send_it() {
+        let mut acc = ResponsesAccumulator::new();
+        acc.push(&event(text_delta(0, "a")));
+        let ups = acc.push(&Event {
+            event: "message".into(),
+            data: "[DONE]".into(),
+            id: String::new(),
+        });
+        assert_eq!(ups, vec![Update::Done]);
+        assert_eq!(acc.finish(), Outcome::Complete);
+        assert!(acc.push(&event(text_delta(0, "b"))).is_empty());
+    }
+
+    #[test]
+    fn a_non_streamed_response_object_parses_into_the_same_reply() {
+        let body = json!({
+            "id": "resp_9", "object": "response", "status": "completed", "model": "o4-mini",
+            "output": [
+                {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Plan."}]},
+                {"type": "message", "id": "msg_1", "role": "assistant", "content": [{"type": "output_text", "text": "Hi", "annotations": []}]},
+                {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": "{}"},
+            ],
+            "usage": {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7},
+            "error": null, "incomplete_details": null,
+        })
+        .to_string();
+        let reply = parse_response(&body).unwrap();
+        assert_eq!(reply.content, "Hi");
+        assert_eq!(reply.reasoning, "Plan.");
+        assert_eq!(
+            reply.tool_calls,
+            vec![ToolCall::function("call_1", "f", "{}")]
+        );
+        assert_eq!(reply.finish_reason, Some(FinishReason::ToolCalls));
+        assert_eq!(reply.usage.as_ref().unwrap()["total_tokens"], 7);
+        assert_eq!(reply.response_id.as_deref(), Some("resp_9"));
+        assert_eq!(reply.model.as_deref(), Some("o4-mini"));
+        assert_eq!(parse_body(ApiStyle::Responses, &body).unwrap(), reply);
+        let incomplete = r#"{"id":"r","status":"incomplete","incomplete_details":{"reason":"max_output_tokens"},"output":[]}"#;
+        assert_eq!(
+            parse_response(incomplete).unwrap().finish_reason,
+            Some(FinishReason::Length)
+        );
+        let failed = r#"{"id":"r","status":"failed","error":{"code":"server_error","message":"Boom"},"output":[]}"#;
+        let e = parse_response(failed).unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ErrorKind::StreamError, "Boom")
+        );
+        assert_eq!(
+            parse_response("<html>").unwrap_err().kind,
+            ErrorKind::InvalidResponse
+        );
+        assert_eq!(
+            parse_response(r#"{"choices":[]}"#).unwrap_err().kind,
+            ErrorKind::InvalidResponse
+        );
+    }
+
+    #[test]
+    fn the_accumulator_of_a_style_reads_that_styles_stream() {
+        let chat_chunk = Event {
+            event: "message".into(),
+            data: r#"{"choices":[{"delta":{"content":"chat"}}]}"#.into(),
+            id: String::new(),
+        };
+        let responses_event = event(text_delta(0, "responses"));
+        for (style, expected) in [
+            (ApiStyle::AzureInference, "chat"),
+            (ApiStyle::OpenAi, "chat"),
+            (ApiStyle::Responses, "responses"),
+        ] {
+            let mut acc = Accumulator::for_style(style);
+            acc.push(&chat_chunk);
+            acc.push(&responses_event);
+            assert_eq!(acc.reply().content, expected, "{style}");
+            assert!(!acc.is_finished());
+            acc.flush();
+            assert_eq!(acc.finish(), Outcome::Interrupted);
+            assert_eq!(Accumulate::into_reply(acc).content, expected);
+        }
+        fn content_of(mut acc: impl Accumulate, events: &[Event]) -> String {
+            for e in events {
+                acc.push(e);
+            }
+            acc.into_reply().content
+        }
+        assert_eq!(
+            content_of(ResponsesAccumulator::new(), &[event(text_delta(0, "r"))]),
+            "r"
+        );
+    }
 }
