@@ -552,9 +552,7 @@ fn remove_param_hint(param: &str) -> String {
         "tool_choice" => "set Tool choice to \"Not sent\"",
         "tools" => "turn off the built-in tools",
         // Not optional: nothing to remove.
-        "messages" | "model" | "input" => {
-            return ErrorKind::UnsupportedParameter.hint().to_owned()
-        }
+        "messages" | "model" | "input" => return ErrorKind::UnsupportedParameter.hint().to_owned(),
         _ => {
             return format!(
                 "The model does not accept \"{param}\", sent as an extra parameter: remove the \
