@@ -611,23 +611,22 @@ impl Accumulate for StreamAccumulator {
     }
 }
 
-/// The accumulator of the endpoint's API style, with the methods of both.
+/// The accumulator of the endpoint's API style, with the methods of both (each boxed: one
+/// per reply, and the two differ in size).
 #[derive(Debug)]
 pub enum Accumulator {
     /// Chat completions (`azure-inference`, `openai`).
-    Chat(StreamAccumulator),
+    Chat(Box<StreamAccumulator>),
     /// The Responses API.
-    Responses(ResponsesAccumulator),
+    Responses(Box<ResponsesAccumulator>),
 }
 
 impl Accumulator {
     /// An accumulator for a stream in `style`, before the first event.
     pub fn for_style(style: ApiStyle) -> Self {
         match style {
-            ApiStyle::AzureInference | ApiStyle::OpenAi => {
-                Accumulator::Chat(StreamAccumulator::new())
-            }
-            ApiStyle::Responses => Accumulator::Responses(ResponsesAccumulator::new()),
+            ApiStyle::AzureInference | ApiStyle::OpenAi => Accumulator::Chat(Box::default()),
+            ApiStyle::Responses => Accumulator::Responses(Box::default()),
         }
     }
 
@@ -681,8 +680,8 @@ impl Accumulator {
     /// The reply, consuming the accumulator.
     pub fn into_reply(self) -> Reply {
         match self {
-            Accumulator::Chat(a) => a.into_reply(),
-            Accumulator::Responses(a) => a.into_reply(),
+            Accumulator::Chat(a) => (*a).into_reply(),
+            Accumulator::Responses(a) => (*a).into_reply(),
         }
     }
 }
