@@ -194,6 +194,7 @@ impl Draft {
                 .json_mode
                 .get_untracked()
                 .then_some(ResponseFormat::JsonObject),
+            reasoning: current.params.reasoning,
         };
         s.image_options = self.image_options(&current.image_options)?;
         s.tools = BuiltinTool::ALL

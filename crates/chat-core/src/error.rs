@@ -539,17 +539,20 @@ fn remove_param_hint(param: &str) -> String {
     let action = match key {
         "temperature" => "clear the Temperature field",
         "top_p" => "clear the Top P field",
-        "max_tokens" => "clear the Max tokens field",
+        "max_tokens" | "max_output_tokens" => "clear the Max tokens field",
         "seed" => "clear the Seed field",
         "presence_penalty" => "clear the Presence penalty field",
         "frequency_penalty" => "clear the Frequency penalty field",
         "stop" => "clear the Stop sequences field",
-        "response_format" => "turn off JSON mode",
+        // `text.format` is the Responses API's `response_format`.
+        "response_format" | "text" => "turn off JSON mode",
+        "reasoning" => "clear the Reasoning effort and summary",
+        "instructions" => "clear the System prompt",
         "stream" | "stream_options" => "turn off Stream replies",
         "tool_choice" => "set Tool choice to \"Not sent\"",
         "tools" => "turn off the built-in tools",
         // Not optional: nothing to remove.
-        "messages" | "model" => return ErrorKind::UnsupportedParameter.hint().to_owned(),
+        "messages" | "model" | "input" => return ErrorKind::UnsupportedParameter.hint().to_owned(),
         _ => {
             return format!(
                 "The model does not accept \"{param}\", sent as an extra parameter: remove the \
@@ -970,6 +973,11 @@ mod tests {
             ("stream_options.include_usage", "Stream replies"),
             ("tool_choice", "Tool choice"),
             ("tools", "built-in tools"),
+            ("max_output_tokens", "Max tokens field"),
+            ("text.format", "JSON mode"),
+            ("text.format.schema", "JSON mode"),
+            ("reasoning.summary", "Reasoning effort and summary"),
+            ("instructions", "System prompt"),
             ("logit_bias", "\"logit_bias\" key"),
             ("logit_bias.50256", "\"logit_bias\" key"),
         ] {
@@ -981,6 +989,31 @@ mod tests {
             remove_param_hint("messages[0].content"),
             ErrorKind::UnsupportedParameter.hint()
         );
+        assert_eq!(
+            remove_param_hint("input[2].content"),
+            ErrorKind::UnsupportedParameter.hint()
+        );
+    }
+
+    #[test]
+    fn responses_parameter_errors_point_at_the_setting_that_sent_them() {
+        let e = classify_http(
+            400,
+            &[],
+            r#"{"error":{"message":"Unsupported parameter: 'reasoning.effort' is not supported with this model.","type":"invalid_request_error","param":"reasoning.effort","code":"unsupported_parameter"}}"#,
+            None,
+        );
+        assert_eq!(e.kind, ErrorKind::UnsupportedParameter);
+        assert_eq!(e.param.as_deref(), Some("reasoning.effort"));
+        assert!(e.hint.unwrap().contains("Reasoning effort"));
+        let e = classify_http(
+            400,
+            &[],
+            r#"{"error":{"message":"Invalid parameter: 'text.format' of type 'json_object' is not supported with this model.","type":"invalid_request_error","param":"text.format","code":"unsupported_value"}}"#,
+            None,
+        );
+        assert_eq!(e.kind, ErrorKind::UnsupportedParameter);
+        assert!(e.hint.unwrap().contains("JSON mode"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod math;
 pub mod named;
 pub mod number;
 pub mod request;
+pub mod responses;
 pub use chat_scan::sse;
 pub mod stream;
 pub mod tools;

@@ -8,6 +8,11 @@
 //!   for keys and tokens alike. Azure's `/openai/v1` also accepts `api-key`, but the
 //!   reference's client (`OpenAI(api_key=…, base_url=…/openai/v1/)`) sends Bearer, and
 //!   Bearer is what every OpenAI-compatible server understands.
+//! - `responses` (the Responses API, Azure `…/openai/v1/responses`): as `openai` on Azure —
+//!   an API key in `api-key`, a token in `Authorization: Bearer`, no `api-version`; model
+//!   information from `/models`. Its request body is built in [`crate::responses`].
+//!
+//! [`turn_request`] builds the request of a reply in the endpoint's style.
 
 use crate::number::to_text;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -15,7 +20,9 @@ use serde_json::{Map, Value};
 
 use crate::error::{ChatError, ErrorKind};
 use crate::named::Named;
+use crate::responses::{responses_request, Chain};
 use crate::tools::ToolDefinition;
+use crate::transcript::{to_wire, Entry};
 use crate::types::{Content, Message, OneOrMany, Part, StringOrSeq, ToolChoice};
 use std::marker::PhantomData;
 
@@ -30,6 +37,9 @@ pub enum ApiStyle {
     AzureInference,
     /// OpenAI-style `/v1` (including Azure `/openai/v1`): Bearer, `/models`.
     OpenAi,
+    /// The Responses API (`POST {base}/responses`, Azure `/openai/v1`): `api-key` or
+    /// Bearer, `/models`.
+    Responses,
 }
 
 impl ApiStyle {
@@ -38,12 +48,17 @@ impl ApiStyle {
         match self {
             ApiStyle::AzureInference => ("azure-inference", "Azure AI Model Inference"),
             ApiStyle::OpenAi => ("openai", "OpenAI-compatible (/v1)"),
+            ApiStyle::Responses => ("responses", "Responses API (/openai/v1)"),
         }
     }
 }
 
 impl Named for ApiStyle {
-    const ALL: &'static [ApiStyle] = &[ApiStyle::AzureInference, ApiStyle::OpenAi];
+    const ALL: &'static [ApiStyle] = &[
+        ApiStyle::AzureInference,
+        ApiStyle::OpenAi,
+        ApiStyle::Responses,
+    ];
 
     fn as_str(self) -> &'static str {
         self.text().0
@@ -138,7 +153,7 @@ impl Endpoint {
         Ok(())
     }
 
-    fn url(&self, path: &str, with_version: bool) -> String {
+    pub(crate) fn url(&self, path: &str, with_version: bool) -> String {
         let mut url = self.base_url.trim().trim_end_matches('/').to_owned();
         url.push_str(path);
         if with_version {
@@ -152,13 +167,29 @@ impl Endpoint {
     fn auth_headers(&self, headers: &mut Vec<(String, String)>) {
         match (&self.auth, self.style) {
             (Auth::None, _) => {}
-            (Auth::ApiKey(key), ApiStyle::AzureInference) => {
+            (Auth::ApiKey(key), ApiStyle::AzureInference | ApiStyle::Responses) => {
                 headers.push(("api-key".into(), key.trim().into()))
             }
             (Auth::ApiKey(secret), ApiStyle::OpenAi) | (Auth::Bearer(secret), _) => {
                 headers.push(("authorization".into(), format!("Bearer {}", secret.trim())));
             }
         }
+    }
+
+    /// The headers of a JSON `POST` in any style: content type, what is accepted back (an
+    /// event stream or JSON), and the credentials.
+    pub(crate) fn post_headers(&self, stream: bool) -> Vec<(String, String)> {
+        let accept = if stream {
+            "text/event-stream"
+        } else {
+            "application/json"
+        };
+        let mut headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("accept".to_owned(), accept.to_owned()),
+        ];
+        self.auth_headers(&mut headers);
+        headers
     }
 }
 
@@ -246,8 +277,82 @@ impl TryFrom<FormatKeys> for ResponseFormat {
     }
 }
 
+/// How much a reasoning model thinks before answering (`reasoning.effort`, Responses API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReasoningEffort {
+    None,
+    Minimal,
+    Low,
+    Medium,
+    High,
+    XHigh,
+}
+
+impl Named for ReasoningEffort {
+    const ALL: &'static [ReasoningEffort] = &[
+        ReasoningEffort::None,
+        ReasoningEffort::Minimal,
+        ReasoningEffort::Low,
+        ReasoningEffort::Medium,
+        ReasoningEffort::High,
+        ReasoningEffort::XHigh,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ReasoningEffort::None => "none",
+            ReasoningEffort::Minimal => "minimal",
+            ReasoningEffort::Low => "low",
+            ReasoningEffort::Medium => "medium",
+            ReasoningEffort::High => "high",
+            ReasoningEffort::XHigh => "xhigh",
+        }
+    }
+}
+
+crate::serde_by_name!(ReasoningEffort);
+
+/// Whether and how the model summarizes its reasoning (`reasoning.summary`, Responses API):
+/// the summary is what becomes an entry's `reasoning`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReasoningSummary {
+    Auto,
+    Concise,
+    Detailed,
+}
+
+impl Named for ReasoningSummary {
+    const ALL: &'static [ReasoningSummary] = &[
+        ReasoningSummary::Auto,
+        ReasoningSummary::Concise,
+        ReasoningSummary::Detailed,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ReasoningSummary::Auto => "auto",
+            ReasoningSummary::Concise => "concise",
+            ReasoningSummary::Detailed => "detailed",
+        }
+    }
+}
+
+crate::serde_by_name!(ReasoningSummary);
+
+/// `reasoning` of the Responses API; unset fields are not sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reasoning {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<ReasoningEffort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<ReasoningSummary>,
+}
+
 /// Sampling and output parameters; unset ones are not sent. Any other key is refused
-/// ([`Params::KEYS`] names the ones it takes).
+/// ([`Params::KEYS`] names the ones it takes). Not every API style has every parameter:
+/// chat completions has no `reasoning`, the Responses API no `stop`, penalties or `seed`;
+/// a parameter the style lacks is refused before sending.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
@@ -267,6 +372,9 @@ pub struct Params {
     pub seed: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
+    /// Responses API only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<Reasoning>,
 }
 
 fn check_range(field: &str, value: Option<f64>, min: f64, max: f64) -> Result<(), ChatError> {
@@ -295,6 +403,7 @@ impl Params {
         "frequency_penalty",
         "seed",
         "response_format",
+        "reasoning",
     ];
 
     /// Checks the documented ranges; the error names the field.
@@ -467,6 +576,12 @@ pub fn chat_request(
     messages: &[Message],
 ) -> Result<HttpRequest, ChatError> {
     endpoint.validate()?;
+    if options.params.reasoning.is_some() {
+        return Err(ChatError::invalid_input(
+            "reasoning",
+            "reasoning is a parameter of the Responses API; chat completions has none. Clear it, or choose the responses API style.",
+        ));
+    }
     options.params.validate()?;
     if messages.is_empty() {
         return Err(ChatError::invalid_input(
@@ -527,19 +642,7 @@ pub fn chat_request(
     );
 
     let azure = endpoint.style == ApiStyle::AzureInference;
-    let mut headers = vec![
-        ("content-type".to_owned(), "application/json".to_owned()),
-        (
-            "accept".to_owned(),
-            if options.stream {
-                "text/event-stream"
-            } else {
-                "application/json"
-            }
-            .to_owned(),
-        ),
-    ];
-    endpoint.auth_headers(&mut headers);
+    let mut headers = endpoint.post_headers(options.stream);
     if azure && !options.extra_params.is_empty() {
         headers.push(("extra-parameters".into(), "pass-through".into()));
     }
@@ -551,12 +654,30 @@ pub fn chat_request(
     })
 }
 
-/// `GET {base}/info?api-version=…` (`azure-inference`) or `GET {base}/models` (`openai`).
+/// The request of a reply to `entries` in the endpoint's style: [`chat_request`] over the
+/// entries' wire messages for the two chat-completions styles (`chain` does not apply), and
+/// [`responses_request`] for the Responses API.
+pub fn turn_request(
+    endpoint: &Endpoint,
+    options: &ChatOptions,
+    entries: &[Entry],
+    chain: Chain,
+) -> Result<HttpRequest, ChatError> {
+    match endpoint.style {
+        ApiStyle::AzureInference | ApiStyle::OpenAi => {
+            chat_request(endpoint, options, &to_wire(entries))
+        }
+        ApiStyle::Responses => responses_request(endpoint, options, entries, chain),
+    }
+}
+
+/// `GET {base}/info?api-version=…` (`azure-inference`) or `GET {base}/models` (`openai`,
+/// `responses`).
 pub fn model_info_request(endpoint: &Endpoint) -> Result<HttpRequest, ChatError> {
     endpoint.validate()?;
     let url = match endpoint.style {
         ApiStyle::AzureInference => endpoint.url("/info", true),
-        ApiStyle::OpenAi => endpoint.url("/models", false),
+        ApiStyle::OpenAi | ApiStyle::Responses => endpoint.url("/models", false),
     };
     let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
     endpoint.auth_headers(&mut headers);
@@ -582,7 +703,7 @@ pub struct ModelInfo {
 pub fn parse_model_info(endpoint: &Endpoint, body: &str) -> Result<ModelInfo, ChatError> {
     match endpoint.style {
         ApiStyle::AzureInference => parse_info(body),
-        ApiStyle::OpenAi => parse_models(body, endpoint.model.as_deref()),
+        ApiStyle::OpenAi | ApiStyle::Responses => parse_models(body, endpoint.model.as_deref()),
     }
 }
 
@@ -825,6 +946,7 @@ mod tests {
                 frequency_penalty: None,
                 seed: Some(42),
                 response_format: Some(ResponseFormat::JsonObject),
+                reasoning: None,
             },
             ..ChatOptions::default()
         };
@@ -1142,6 +1264,10 @@ mod tests {
             frequency_penalty: Some(0.0),
             seed: Some(1),
             response_format: Some(ResponseFormat::JsonObject),
+            reasoning: Some(Reasoning {
+                effort: Some(ReasoningEffort::Low),
+                summary: None,
+            }),
         };
         let value = serde_json::to_value(&all).unwrap();
         let keys: Vec<&str> = value
@@ -1184,5 +1310,82 @@ mod tests {
         assert_eq!(ApiStyle::parse("OpenAI"), None);
         assert_eq!(ApiStyle::OpenAi.text().1, "OpenAI-compatible (/v1)");
         assert!(serde_json::from_value::<ApiStyle>(json!("soap")).is_err());
+    }
+
+    #[test]
+    fn chat_completions_refuse_reasoning_naming_it() {
+        let opts = ChatOptions {
+            params: Params {
+                reasoning: Some(Reasoning {
+                    effort: Some(ReasoningEffort::High),
+                    summary: Some(ReasoningSummary::Auto),
+                }),
+                ..Params::default()
+            },
+            ..ChatOptions::default()
+        };
+        let e = chat_request(&azure(), &opts, &[Message::user("x")]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidInput);
+        assert_eq!(e.param.as_deref(), Some("reasoning"));
+        assert!(e.message.contains("reasoning"), "{}", e.message);
+    }
+
+    #[test]
+    fn reasoning_names_read_back_and_unknown_ones_are_refused() {
+        let r: Reasoning =
+            serde_json::from_value(json!({"effort": "xhigh", "summary": "detailed"})).unwrap();
+        assert_eq!(r.effort, Some(ReasoningEffort::XHigh));
+        assert_eq!(
+            serde_json::to_value(r).unwrap(),
+            json!({"effort": "xhigh", "summary": "detailed"})
+        );
+        for &e in ReasoningEffort::ALL {
+            assert_eq!(ReasoningEffort::parse(e.as_str()), Some(e));
+        }
+        assert!(serde_json::from_value::<Reasoning>(json!({"effort": "max"})).is_err());
+        assert!(serde_json::from_value::<Reasoning>(json!({"budget": 1})).is_err());
+    }
+
+    #[test]
+    fn the_responses_style_authenticates_as_azure_openai_v1_and_lists_models() {
+        let mut e = Endpoint::new(
+            "https://res.openai.azure.com/openai/v1/",
+            ApiStyle::Responses,
+        );
+        e.auth = Auth::ApiKey("k".into());
+        let info = model_info_request(&e).unwrap();
+        assert_eq!(info.url, "https://res.openai.azure.com/openai/v1/models");
+        assert_eq!(info.header("api-key"), Some("k"));
+        assert_eq!(info.header("authorization"), None);
+        e.auth = Auth::Bearer("tok".into());
+        let info = model_info_request(&e).unwrap();
+        assert_eq!(info.header("authorization"), Some("Bearer tok"));
+        assert_eq!(info.header("api-key"), None);
+        e.model = Some("gpt-4o".into());
+        let models = r#"{"data":[{"id":"gpt-4o","owned_by":"system"},{"id":"o4-mini"}]}"#;
+        assert_eq!(parse_model_info(&e, models).unwrap().model_name, "gpt-4o");
+        assert_eq!(ApiStyle::parse("responses"), Some(ApiStyle::Responses));
+        assert_eq!(ApiStyle::Responses.text().1, "Responses API (/openai/v1)");
+    }
+
+    #[test]
+    fn turn_request_builds_the_request_of_the_endpoints_style() {
+        let entries = [Entry::new("u1", Message::user("Hi"))];
+        let chat = turn_request(
+            &azure(),
+            &ChatOptions::default(),
+            &entries,
+            Chain::AfterLastStored,
+        )
+        .unwrap();
+        assert!(chat.url.contains("/chat/completions?api-version="));
+        assert_eq!(
+            body(&chat)["messages"],
+            json!([{"role": "user", "content": "Hi"}])
+        );
+        let e = Endpoint::new("https://x/openai/v1", ApiStyle::Responses);
+        let responses = turn_request(&e, &ChatOptions::default(), &entries, Chain::Full).unwrap();
+        assert_eq!(responses.url, "https://x/openai/v1/responses");
+        assert_eq!(body(&responses)["store"], false);
     }
 }

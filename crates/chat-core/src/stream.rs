@@ -4,6 +4,11 @@
 //! (text appended, a tool call started, …) so a UI appends instead of diffing; the full
 //! state is always in [`StreamAccumulator::reply`]. [`parse_completion`] reads a
 //! non-streaming `chat.completion` body into the same [`Reply`].
+//!
+//! The Responses API's events fold into the same [`Reply`] and [`Update`]s through
+//! [`ResponsesAccumulator`]; [`Accumulate`] is what both accumulators do, and
+//! [`Accumulator`] is either, picked by the API style ([`parse_body`] likewise for a
+//! non-streamed body).
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -12,6 +17,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::error::ChatError;
+use crate::request::ApiStyle;
+pub use crate::responses::{parse_response, ResponsesAccumulator};
 use crate::sse::Event;
 use crate::types::{FinishReason, ToolCall};
 
@@ -35,8 +42,12 @@ pub struct Reply {
     pub usage: Option<Value>,
     /// The last non-empty `model` (choice 0 only).
     pub model: Option<String>,
-    /// The first non-empty response `id` (choice 0 only).
+    /// The first non-empty response `id` (choice 0 only); in the Responses API the
+    /// response's `id` as last sent.
     pub id: Option<String>,
+    /// The Responses API's response id, by which a later request chains to this reply
+    /// (`previous_response_id`); `None` in chat completions, whose ids do not chain.
+    pub response_id: Option<String>,
 }
 
 /// What one event changed in the reply of choice 0.
@@ -556,8 +567,157 @@ impl StreamAccumulator {
     }
 }
 
+/// What a stream accumulator does: fold SSE events into a [`Reply`], telling what changed.
+pub trait Accumulate {
+    /// The reply so far.
+    fn reply(&self) -> &Reply;
+    /// True once the stream has ended or failed: stop reading the body.
+    fn is_finished(&self) -> bool;
+    /// Folds one event in, appending what changed to `updates`.
+    fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>);
+    /// Releases held-back text at the end of input.
+    fn flush(&mut self) -> Vec<Update>;
+    /// Ends the stream (end of body): how did it end?
+    fn finish(&mut self) -> Outcome;
+    /// The reply, consuming the accumulator.
+    fn into_reply(self) -> Reply;
+
+    /// Folds one event in; returns what changed.
+    fn push(&mut self, event: &Event) -> Vec<Update> {
+        let mut updates = Vec::new();
+        self.push_into(event, &mut updates);
+        updates
+    }
+}
+
+impl Accumulate for StreamAccumulator {
+    fn reply(&self) -> &Reply {
+        StreamAccumulator::reply(self)
+    }
+    fn is_finished(&self) -> bool {
+        StreamAccumulator::is_finished(self)
+    }
+    fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
+        StreamAccumulator::push_into(self, event, updates);
+    }
+    fn flush(&mut self) -> Vec<Update> {
+        StreamAccumulator::flush(self)
+    }
+    fn finish(&mut self) -> Outcome {
+        StreamAccumulator::finish(self)
+    }
+    fn into_reply(self) -> Reply {
+        StreamAccumulator::into_reply(self)
+    }
+}
+
+/// The accumulator of the endpoint's API style, with the methods of both (each boxed: one
+/// per reply, and the two differ in size).
+#[derive(Debug)]
+pub enum Accumulator {
+    /// Chat completions (`azure-inference`, `openai`).
+    Chat(Box<StreamAccumulator>),
+    /// The Responses API.
+    Responses(Box<ResponsesAccumulator>),
+}
+
+impl Accumulator {
+    /// An accumulator for a stream in `style`, before the first event.
+    pub fn for_style(style: ApiStyle) -> Self {
+        match style {
+            ApiStyle::AzureInference | ApiStyle::OpenAi => Accumulator::Chat(Box::default()),
+            ApiStyle::Responses => Accumulator::Responses(Box::default()),
+        }
+    }
+
+    /// The reply so far.
+    pub fn reply(&self) -> &Reply {
+        match self {
+            Accumulator::Chat(a) => a.reply(),
+            Accumulator::Responses(a) => a.reply(),
+        }
+    }
+
+    /// True once the stream has ended or failed: stop reading the body.
+    pub fn is_finished(&self) -> bool {
+        match self {
+            Accumulator::Chat(a) => a.is_finished(),
+            Accumulator::Responses(a) => a.is_finished(),
+        }
+    }
+
+    /// Folds one event in; returns what changed.
+    pub fn push(&mut self, event: &Event) -> Vec<Update> {
+        let mut updates = Vec::new();
+        self.push_into(event, &mut updates);
+        updates
+    }
+
+    /// [`push`](Self::push), appending to `updates`.
+    pub fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
+        match self {
+            Accumulator::Chat(a) => a.push_into(event, updates),
+            Accumulator::Responses(a) => a.push_into(event, updates),
+        }
+    }
+
+    /// Releases held-back text at the end of input.
+    pub fn flush(&mut self) -> Vec<Update> {
+        match self {
+            Accumulator::Chat(a) => a.flush(),
+            Accumulator::Responses(a) => a.flush(),
+        }
+    }
+
+    /// Ends the stream (end of body): how did it end?
+    pub fn finish(&mut self) -> Outcome {
+        match self {
+            Accumulator::Chat(a) => a.finish(),
+            Accumulator::Responses(a) => a.finish(),
+        }
+    }
+
+    /// The reply, consuming the accumulator.
+    pub fn into_reply(self) -> Reply {
+        match self {
+            Accumulator::Chat(a) => (*a).into_reply(),
+            Accumulator::Responses(a) => (*a).into_reply(),
+        }
+    }
+}
+
+impl Accumulate for Accumulator {
+    fn reply(&self) -> &Reply {
+        Accumulator::reply(self)
+    }
+    fn is_finished(&self) -> bool {
+        Accumulator::is_finished(self)
+    }
+    fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
+        Accumulator::push_into(self, event, updates);
+    }
+    fn flush(&mut self) -> Vec<Update> {
+        Accumulator::flush(self)
+    }
+    fn finish(&mut self) -> Outcome {
+        Accumulator::finish(self)
+    }
+    fn into_reply(self) -> Reply {
+        Accumulator::into_reply(self)
+    }
+}
+
+/// Reads a non-streamed response body in `style`: a `chat.completion` ([`parse_completion`])
+/// or a Responses API `response` object ([`parse_response`]).
+pub fn parse_body(style: ApiStyle, body: &str) -> Result<Reply, ChatError> {
+    match style {
+        ApiStyle::AzureInference | ApiStyle::OpenAi => parse_completion(body),
+        ApiStyle::Responses => parse_response(body),
+    }
+}
+
 /// The error of an `error` object in a stream or a 200 body.
-fn stream_failure(err: &Value) -> ChatError {
+pub(crate) fn stream_failure(err: &Value) -> ChatError {
     ChatError::from_stream_payload(&serde_json::json!({ "error": err }).to_string())
 }
 

@@ -2,7 +2,8 @@
 //!
 //! An [`Entry`] serializes to the DESIGN.md shape: the wire message's keys (`role`,
 //! `content`, `tool_calls`, `tool_call_id`, `name`) plus `id` and, on assistant entries,
-//! the metadata keys that are never sent (omitted when unset).
+//! the metadata keys that are never sent (omitted when unset) — among them `response_id`,
+//! the Responses API's id of the reply, by which a later request can chain to it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -38,6 +39,9 @@ pub struct Entry {
     /// True when the user pressed stop during this reply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
+    /// The Responses API's id of this reply (`previous_response_id` of a chained request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_id: Option<String>,
 }
 
 /// An entry's keys as read, all roles' in one struct, made into an [`Entry`] by its role.
@@ -71,6 +75,8 @@ struct EntryKeys {
     error: Option<ChatError>,
     #[serde(default)]
     stopped: bool,
+    #[serde(default)]
+    response_id: Option<String>,
 }
 
 impl TryFrom<EntryKeys> for Entry {
@@ -111,6 +117,7 @@ impl TryFrom<EntryKeys> for Entry {
             refusal: keys.refusal,
             error: keys.error,
             stopped: keys.stopped,
+            response_id: keys.response_id,
         })
     }
 }
@@ -128,6 +135,7 @@ impl Entry {
             refusal: None,
             error: None,
             stopped: false,
+            response_id: None,
         }
     }
 
@@ -144,6 +152,7 @@ impl Entry {
             model: reply.model.clone(),
             reasoning: Some(reply.reasoning.clone()).filter(|r| !r.is_empty()),
             refusal: reply.refusal.clone(),
+            response_id: reply.response_id.clone(),
             ..Entry::new(id, message)
         }
     }
@@ -243,6 +252,24 @@ mod tests {
         assert!(v.get("refusal").is_none());
         let back: Entry = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn response_id_is_metadata_kept_in_the_transcript_and_never_sent() {
+        let reply = Reply {
+            content: "Hi".into(),
+            response_id: Some("resp_1".into()),
+            ..Reply::default()
+        };
+        let e = Entry::from_reply("a1", &reply);
+        assert_eq!(e.response_id.as_deref(), Some("resp_1"));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["response_id"], "resp_1");
+        assert_eq!(serde_json::from_value::<Entry>(v).unwrap(), e);
+        let wire = serde_json::to_value(to_wire(&[e])).unwrap();
+        assert_eq!(wire, json!([{"role": "assistant", "content": "Hi"}]));
+        let plain = serde_json::to_value(Entry::new("u1", Message::user("x"))).unwrap();
+        assert!(plain.get("response_id").is_none());
     }
 
     #[test]
