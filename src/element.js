@@ -14,6 +14,7 @@ const ATTRIBUTES = [
   "theme",
   "settings",
   "tools",
+  "previous-response-id",
 ];
 
 const PROPERTIES = [

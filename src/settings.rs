@@ -6,6 +6,7 @@ use chat_core::error::ChatError;
 use chat_core::image::ImageOptions;
 use chat_core::named::Named;
 use chat_core::request::{self, ApiStyle, Auth, ChatOptions, Endpoint, HttpRequest, Params};
+use chat_core::responses::Chain;
 use chat_core::tools::BuiltinTool;
 use chat_core::transcript::Entry;
 use chat_core::turn::{DEFAULT_TOOL_ROUNDS, TOOL_ROUNDS};
@@ -142,6 +143,10 @@ pub struct Settings {
     /// Limits for attached images (the element's `imageOptions`).
     #[serde(default)]
     pub image_options: ImageOptions,
+    /// `previous-response-id="on"` (Responses style only): send only the new items and the
+    /// last reply's `previous_response_id`, with `store: true`, instead of the whole history.
+    #[serde(default)]
+    pub previous_response_id: bool,
 }
 
 /// The silence timeout unless set.
@@ -194,6 +199,7 @@ impl Default for Settings {
             tool_choice: None,
             max_tool_rounds: default_rounds(),
             image_options: ImageOptions::default(),
+            previous_response_id: false,
         }
     }
 }
@@ -254,6 +260,9 @@ impl Settings {
             "theme" => self.theme = parse_or_default(value),
             "settings" => self.settings_hidden = value.map(str::trim) == Some("hidden"),
             "persist" => self.persist = non_empty(value),
+            "previous-response-id" => {
+                self.previous_response_id = value.map(str::trim) == Some("on");
+            }
             "tools" => {
                 let (known, unknown) = BuiltinTool::parse_list(value.unwrap_or_default());
                 if !unknown.is_empty() {
@@ -300,7 +309,17 @@ impl Settings {
 
     /// The chat request for this transcript, or why it cannot be sent.
     pub fn chat_request(&self, base: &str, entries: &[Entry]) -> Result<HttpRequest, ChatError> {
-        self.chat_request_with_tools(base, entries, Vec::new())
+        self.chat_request_with_tools(base, entries, Vec::new(), self.chain())
+    }
+
+    /// How a Responses request carries the history: chained on the last stored reply when
+    /// `previous-response-id` is on, else in full (the other styles always send it all).
+    pub fn chain(&self) -> Chain {
+        if self.previous_response_id {
+            Chain::AfterLastStored
+        } else {
+            Chain::Full
+        }
     }
 
     /// The chat request offering `tools` (with `tool_choice`, when there are tools).
@@ -309,6 +328,7 @@ impl Settings {
         base: &str,
         entries: &[Entry],
         tools: Vec<ToolDefinition>,
+        chain: Chain,
     ) -> Result<HttpRequest, ChatError> {
         let options = ChatOptions {
             tools,
@@ -320,8 +340,7 @@ impl Settings {
             stream: self.stream,
             ..ChatOptions::default()
         };
-        let messages: Vec<_> = entries.iter().map(Entry::to_wire).collect();
-        request::chat_request(&self.endpoint(base)?, &options, &messages)
+        request::turn_request(&self.endpoint(base)?, &options, entries, chain)
     }
 }
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use chat_core::error::{ChatError, ErrorKind};
 use chat_core::request::{HttpRequest, ModelInfo};
 use chat_core::sse::Decoder;
-use chat_core::stream::{Outcome, Reply, StreamAccumulator, Update as StreamUpdate};
+use chat_core::stream::{Accumulator, Outcome, Reply, Update as StreamUpdate};
 use chat_core::turn::silence_error;
 use futures_util::future::{select, Either};
 use leptos::prelude::*;
@@ -91,10 +91,10 @@ impl ChatController {
         request: &HttpRequest,
         abort: &Rc<Abort>,
         live: &LiveReply,
-        acc: &mut StreamAccumulator,
+        acc: &mut Accumulator,
     ) -> (Outcome, Option<Reply>) {
         if !settings.stream {
-            return self.exchange_whole(request, abort, live).await;
+            return self.exchange_whole(settings, request, abort, live).await;
         }
         (
             self.exchange_stream(settings, request, abort, live, acc)
@@ -105,6 +105,7 @@ impl ChatController {
 
     async fn exchange_whole(
         &self,
+        settings: &Settings,
         request: &HttpRequest,
         abort: &Rc<Abort>,
         live: &LiveReply,
@@ -115,7 +116,7 @@ impl ChatController {
         };
         live.started.set(true);
         match head.text().await {
-            Ok(body) => match chat_core::stream::parse_completion(&body) {
+            Ok(body) => match chat_core::stream::parse_body(settings.api_style, &body) {
                 Ok(reply) => {
                     self.inner
                         .pacer
@@ -168,7 +169,7 @@ impl ChatController {
         request: &HttpRequest,
         abort: &Rc<Abort>,
         live: &LiveReply,
-        acc: &mut StreamAccumulator,
+        acc: &mut Accumulator,
     ) -> Outcome {
         let head = match self.open(request, abort).await {
             Ok(head) => head,
@@ -232,7 +233,7 @@ impl ChatController {
     fn apply(
         &self,
         live: &LiveReply,
-        acc: &StreamAccumulator,
+        acc: &Accumulator,
         updates: &mut Vec<StreamUpdate>,
     ) -> Option<Outcome> {
         for update in updates.drain(..) {

@@ -405,7 +405,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn the_calculator_uses_the_browsers_math_with_the_native_results() {
-        use chat_core::tools::builtin::{evaluate, CalcError};
+        use chat_core::tools::{evaluate, CalcError};
         for (expression, expected) in [
             ("sin(pi / 2) + cos(0) + tan(0)", 2.0),
             ("2 ^ 10 + pow(9, 0.5)", 1027.0),

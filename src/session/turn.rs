@@ -4,7 +4,8 @@
 use std::rc::Rc;
 
 use chat_core::error::ChatError;
-use chat_core::stream::StreamAccumulator;
+use chat_core::responses::{is_unknown_previous_response, Chain};
+use chat_core::stream::Accumulator;
 use chat_core::tools::ToolDefinition;
 use chat_core::transcript::{cancel_unanswered_tool_calls, Entry};
 use chat_core::turn::{Attempt, Next, Retries, Rounds};
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 
 use super::{tools, ChatController, LiveReply, RetryWait, Status, ToolRun, ToolState};
 use crate::client::{Abort, AbortReason};
+use crate::settings::Settings;
 
 impl ChatController {
     pub(super) fn start_turn(&self) {
@@ -126,8 +128,20 @@ impl ChatController {
     async fn reply_with_retries(&self, tools: &[ToolDefinition]) -> Entry {
         let id = self.new_id();
         let mut retries = Retries::new();
+        let mut chain = self.settings.with_untracked(Settings::chain);
         loop {
-            let Attempt { entry, retry } = self.attempt(&id, tools).await;
+            let Attempt { entry, retry } = self.attempt(&id, tools, chain).await;
+            // The server no longer knows the reply this request chained on (expired, or
+            // never stored): send the whole history once, at once.
+            if chain == Chain::AfterLastStored
+                && entry
+                    .error
+                    .as_ref()
+                    .is_some_and(is_unknown_previous_response)
+            {
+                chain = Chain::Restart;
+                continue;
+            }
             let Some(error) = retry else { return entry };
             let Some(wait) = retries.next_wait_ms(&error) else {
                 return entry;
@@ -140,13 +154,14 @@ impl ChatController {
     }
 
     /// One request for the reply `id`: its entry, and the error when it is worth retrying.
-    async fn attempt(&self, id: &str, tools: &[ToolDefinition]) -> Attempt {
+    async fn attempt(&self, id: &str, tools: &[ToolDefinition], chain: Chain) -> Attempt {
         let settings = self.settings.get_untracked();
         let failed = |e: ChatError| Attempt::failed(id, e);
         let request = match settings.chat_request_with_tools(
             &self.base_url(),
             &self.entries.get_untracked(),
             tools.to_vec(),
+            chain,
         ) {
             Ok(r) => r,
             Err(e) => return failed(e),
@@ -161,7 +176,7 @@ impl ChatController {
         self.live.set(Some(live.clone()));
         self.set_status(Status::Sending);
 
-        let mut acc = StreamAccumulator::new();
+        let mut acc = Accumulator::for_style(settings.api_style);
         let (outcome, whole) = self
             .exchange(&settings, &request, &abort, &live, &mut acc)
             .await;

@@ -25,6 +25,7 @@ struct Draft {
     system_prompt: RwSignal<String>,
     system_as_user: RwSignal<bool>,
     stream: RwSignal<bool>,
+    previous_response_id: RwSignal<bool>,
     temperature: RwSignal<String>,
     top_p: RwSignal<String>,
     max_tokens: RwSignal<String>,
@@ -94,6 +95,7 @@ impl Draft {
         self.system_prompt.set(s.system_prompt.clone());
         self.system_as_user.set(s.system_as_user);
         self.stream.set(s.stream);
+        self.previous_response_id.set(s.previous_response_id);
         self.timeout_s.set((s.stream_timeout_ms / 1000).to_string());
         let p = &s.params;
         self.temperature.set(num_text(p.temperature));
@@ -165,6 +167,7 @@ impl Draft {
         s.system_prompt = self.system_prompt.get_untracked();
         s.system_as_user = self.system_as_user.get_untracked();
         s.stream = self.stream.get_untracked();
+        s.previous_response_id = self.previous_response_id.get_untracked();
         let timeout_s = check_timeout_s(
             number("Silence timeout", &self.timeout_s.get_untracked())?.unwrap_or(60),
         )?;
@@ -323,6 +326,13 @@ pub fn SettingsPanel(on_close: Callback<()>) -> impl IntoView {
                 {check("JSON mode", d.json_mode, false)}
                 {check("Stream replies", d.stream, false)}
             </div>
+            <Show when=move || d.api_style.get() == ApiStyle::Responses.as_str()>
+                {check(
+                    "Send only new messages after the last reply (previous_response_id; the server stores replies)",
+                    d.previous_response_id,
+                    false,
+                )}
+            </Show>
             <div class="fc-row">
                 {input("Image maximum edge (px)", d.image_max_edge, NUMERIC)}
                 {input("Image size limit (KB)", d.image_max_kib, NUMERIC)}
