@@ -177,7 +177,7 @@ impl ResponsesAccumulator {
                 }
             }
             "response.reasoning_summary_part.done" => {
-                if let Some(text) = e.part.as_ref().and_then(|p| p.text.as_deref()) {
+                if let Some(text) = e.part.as_ref().and_then(|p| text(p, "text")) {
                     self.fill_summary(place(e.summary_index), text, updates);
                 }
             }
@@ -278,15 +278,15 @@ impl ResponsesAccumulator {
         }
     }
 
-    fn fill_part(&mut self, place: Place, part: &ContentPart, updates: &mut Vec<Update>) {
-        match part.kind.as_deref() {
+    fn fill_part(&mut self, place: Place, part: &Value, updates: &mut Vec<Update>) {
+        match text(part, "type") {
             Some("output_text") => {
-                if let Some(text) = part.text.as_deref() {
+                if let Some(text) = text(part, "text") {
                     self.fill_content(place, text, updates);
                 }
             }
             Some("refusal") => {
-                if let Some(text) = part.refusal.as_deref() {
+                if let Some(text) = text(part, "refusal") {
                     self.fill_refusal(place, text, updates);
                 }
             }
@@ -320,35 +320,35 @@ impl ResponsesAccumulator {
     fn fill_item(
         &mut self,
         output_index: Option<u32>,
-        item: &OutputItem,
+        item: &Value,
         updates: &mut Vec<Update>,
     ) {
-        match item.kind.as_deref() {
+        match text(item, "type") {
             Some("message") => {
-                for (j, part) in item.content.iter().enumerate() {
+                for (j, part) in list(item, "content").iter().enumerate() {
                     let place = (output_index, u32::try_from(j).ok());
                     self.fill_part(place, part, updates);
                 }
             }
             Some("reasoning") => {
-                for (k, part) in item.summary.iter().enumerate() {
-                    if let Some(text) = part.text.as_deref() {
+                for (k, part) in list(item, "summary").iter().enumerate() {
+                    if let Some(text) = text(part, "text") {
                         let place = (output_index, u32::try_from(k).ok());
                         self.fill_summary(place, text, updates);
                     }
                 }
             }
             Some("function_call") => {
-                let (position, mut header_changed) =
-                    self.find_call(output_index, item.id.as_deref());
+                let item_id = text(item, "id");
+                let (position, mut header_changed) = self.find_call(output_index, item_id);
                 let call = &mut self.reply.tool_calls[position];
-                if let Some(id) = item.call_id.as_deref().filter(|s| !s.is_empty()) {
+                if let Some(id) = text(item, "call_id").filter(|s| !s.is_empty()) {
                     if call.id.is_empty() {
                         call.id = id.to_owned();
                         header_changed = true;
                     }
                 }
-                if let Some(name) = item.name.as_deref().filter(|s| !s.is_empty()) {
+                if let Some(name) = text(item, "name").filter(|s| !s.is_empty()) {
                     if call.function.name.is_empty() {
                         call.function.name = name.to_owned();
                         header_changed = true;
@@ -363,9 +363,9 @@ impl ResponsesAccumulator {
                 }
                 let state = &mut self.calls[position];
                 if state.item_id.is_none() {
-                    state.item_id = item.id.clone();
+                    state.item_id = item_id.map(str::to_owned);
                 }
-                if let Some(arguments) = item.arguments.as_deref() {
+                if let Some(arguments) = text(item, "arguments") {
                     self.fill_arguments(position, arguments, updates);
                 }
             }
@@ -439,12 +439,12 @@ impl ResponsesAccumulator {
     }
 
     /// The response's `id` and `model`.
-    fn apply_head(&mut self, response: &ResponseObject, updates: &mut Vec<Update>) {
-        if let Some(id) = response.id.as_deref().filter(|s| !s.is_empty()) {
+    fn apply_head(&mut self, response: &Value, updates: &mut Vec<Update>) {
+        if let Some(id) = text(response, "id").filter(|s| !s.is_empty()) {
             self.reply.id = Some(id.to_owned());
             self.reply.response_id = Some(id.to_owned());
         }
-        if let Some(model) = response.model.as_deref().filter(|m| !m.is_empty()) {
+        if let Some(model) = text(response, "model").filter(|m| !m.is_empty()) {
             if self.reply.model.as_deref() != Some(model) {
                 self.reply.model = Some(model.to_owned());
                 updates.push(Update::Model(model.to_owned()));
@@ -454,18 +454,18 @@ impl ResponsesAccumulator {
 
     /// The final response object: what its output has that the deltas did not bring, its
     /// usage, and how the reply ends.
-    fn apply_response(&mut self, response: &ResponseObject, end: End, updates: &mut Vec<Update>) {
+    fn apply_response(&mut self, response: &Value, end: End, updates: &mut Vec<Update>) {
         self.apply_head(response, updates);
-        for (i, item) in response.output.iter().flatten().enumerate() {
+        for (i, item) in list(response, "output").iter().enumerate() {
             self.fill_item(u32::try_from(i).ok(), item, updates);
         }
-        if let Some(usage) = response.usage.as_ref().filter(|u| !u.is_null()) {
+        if let Some(usage) = response.get("usage").filter(|u| !u.is_null()) {
             self.reply.usage = Some(usage.clone());
             updates.push(Update::Usage(usage.clone()));
         }
         let reason = match end {
             End::Failed => {
-                let err = match response.error.as_ref().filter(|e| !e.is_null()) {
+                let err = match response.get("error").filter(|e| !e.is_null()) {
                     Some(err) => stream_failure(err),
                     None => ChatError::stream_error("The response failed."),
                 };
@@ -475,9 +475,8 @@ impl ResponsesAccumulator {
             End::Completed if !self.reply.tool_calls.is_empty() => FinishReason::ToolCalls,
             End::Completed => FinishReason::Stop,
             End::Incomplete => match response
-                .incomplete_details
-                .as_ref()
-                .and_then(|d| d.reason.as_deref())
+                .get("incomplete_details")
+                .and_then(|d| text(d, "reason"))
             {
                 Some("max_output_tokens") => FinishReason::Length,
                 Some("content_filter") => FinishReason::ContentFilter,
@@ -517,15 +516,15 @@ impl Accumulate for ResponsesAccumulator {
 
 /// Reads a non-streamed Responses API body (a `response` object) into the reply.
 pub fn parse_response(body: &str) -> Result<Reply, ChatError> {
-    let response: ResponseObject = serde_json::from_str(body.trim())
+    let response: Value = serde_json::from_str(body.trim())
         .map_err(|e| ChatError::invalid_response(e.to_string()))?;
-    if let Some(err) = response.error.as_ref().filter(|e| !e.is_null()) {
+    if let Some(err) = response.get("error").filter(|e| !e.is_null()) {
         return Err(stream_failure(err));
     }
-    if response.output.is_none() {
+    if !response.get("output").is_some_and(Value::is_array) {
         return Err(ChatError::invalid_response("the response has no output"));
     }
-    let end = match response.status.as_deref() {
+    let end = match text(&response, "status") {
         Some("incomplete") => End::Incomplete,
         Some("failed") => End::Failed,
         _ => End::Completed,
@@ -559,71 +558,30 @@ struct EventData<'a> {
     summary_index: Option<u32>,
     #[serde(default)]
     item_id: Option<String>,
+    /// An output item: a `message`, a `reasoning` item, a `function_call`, or another
+    /// (ignored). It, the part and the response are read as JSON values: they come once per
+    /// item, and walking a value is far less code in the wasm than a reader per type.
     #[serde(default)]
-    item: Option<OutputItem>,
+    item: Option<Value>,
+    /// A part of a message (`output_text`, `refusal`) or of a reasoning summary.
     #[serde(default)]
-    part: Option<ContentPart>,
+    part: Option<Value>,
+    /// A `response` object: in `response.*` events, and the non-streamed body.
     #[serde(default)]
-    response: Option<ResponseObject>,
+    response: Option<Value>,
 }
 
-/// A `response` object: in `response.*` events, and the non-streamed body.
-#[derive(Deserialize)]
-struct ResponseObject {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    output: Option<Vec<OutputItem>>,
-    #[serde(default)]
-    usage: Option<Value>,
-    #[serde(default)]
-    error: Option<Value>,
-    #[serde(default)]
-    incomplete_details: Option<IncompleteDetails>,
+/// The text at `key` of a JSON object; missing when absent or not a string.
+fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    value.get(key)?.as_str()
 }
 
-#[derive(Deserialize)]
-struct IncompleteDetails {
-    #[serde(default)]
-    reason: Option<String>,
-}
-
-/// An output item: a `message`, a `reasoning` item, a `function_call`, or another (ignored).
-#[derive(Deserialize)]
-struct OutputItem {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    call_id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    arguments: Option<String>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    content: Vec<ContentPart>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    summary: Vec<ContentPart>,
-}
-
-/// A part of a message (`output_text`, `refusal`) or of a reasoning summary (`summary_text`).
-#[derive(Deserialize)]
-struct ContentPart {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    refusal: Option<String>,
-}
-
-fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+/// The array at `key` of a JSON object; empty when absent or not an array.
+fn list<'v>(value: &'v Value, key: &str) -> &'v [Value] {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// A string, borrowed when it has no escapes; any other value (of a field this module does
