@@ -317,12 +317,7 @@ impl ResponsesAccumulator {
 
     /// An output item, as announced, finished, or listed in the final response: the text
     /// of its parts that no delta brought, and a function call.
-    fn fill_item(
-        &mut self,
-        output_index: Option<u32>,
-        item: &Value,
-        updates: &mut Vec<Update>,
-    ) {
+    fn fill_item(&mut self, output_index: Option<u32>, item: &Value, updates: &mut Vec<Update>) {
         match text(item, "type") {
             Some("message") => {
                 for (j, part) in list(item, "content").iter().enumerate() {
