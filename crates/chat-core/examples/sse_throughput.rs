@@ -2,7 +2,10 @@
 //! styles: chat completions (`StreamAccumulator`) and the Responses API
 //! (`ResponsesAccumulator`), on the same text.
 //!
-//! `cargo run --release -p chat-core --example sse_throughput`
+//! `cargo run --release -p chat-core --example sse_throughput [-- runs]`
+//!
+//! Each figure is the best of `runs` runs (5 unless given): on a shared machine noise only
+//! adds time.
 //!
 //! The chat stream is the recorded llama.cpp fixture's chunk shape repeated (varied text,
 //! Azure-style `content_filter_results` on every other chunk) to about 8 MB, fed in 16 KiB
@@ -180,8 +183,13 @@ struct Figures {
     content_len: usize,
 }
 
-fn measure<A: Accumulate>(stream: &[u8], chunk: usize, new: impl Fn() -> A) -> Figures {
-    let (decode_s, events) = best_of(5, || {
+fn measure<A: Accumulate>(
+    stream: &[u8],
+    chunk: usize,
+    runs: usize,
+    new: impl Fn() -> A,
+) -> Figures {
+    let (decode_s, events) = best_of(runs, || {
         let mut d = Decoder::new();
         let mut n = 0;
         for c in stream.chunks(chunk) {
@@ -189,7 +197,7 @@ fn measure<A: Accumulate>(stream: &[u8], chunk: usize, new: impl Fn() -> A) -> F
         }
         n + d.finish().len()
     });
-    let (acc_s, content_len) = best_of(5, || {
+    let (acc_s, content_len) = best_of(runs, || {
         let mut d = Decoder::new();
         let mut acc = new();
         for c in stream.chunks(chunk) {
@@ -213,24 +221,29 @@ fn measure<A: Accumulate>(stream: &[u8], chunk: usize, new: impl Fn() -> A) -> F
 }
 
 fn main() {
+    let runs = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5usize)
+        .max(1);
     let chunk = 16 * 1024;
     let (chat, tokens) = build_chat_stream(8 << 20);
     let responses = build_responses_stream(tokens);
     let styles = [
         (
             "chat completions",
-            measure(&chat, chunk, StreamAccumulator::new),
+            measure(&chat, chunk, runs, StreamAccumulator::new),
         ),
         (
             "Responses",
-            measure(&responses, chunk, ResponsesAccumulator::new),
+            measure(&responses, chunk, runs, ResponsesAccumulator::new),
         ),
     ];
     assert_eq!(
         styles[0].1.content_len, styles[1].1.content_len,
         "both streams carry the same text"
     );
-    println!("{tokens} tokens, 16 KiB chunks, best of 5");
+    println!("{tokens} tokens, 16 KiB chunks, best of {runs}");
     for (name, f) in &styles {
         println!(
             "{name}: {:.1} MB, {} events, content {} bytes",
