@@ -1,16 +1,28 @@
 //! Native throughput of the same decode + accumulate path: `cargo run --release --example
-//! native -- <stream.sse> [iterations]` prints MB/s (best of the iterations: on a shared
-//! machine noise only adds time).
+//! native -- [--responses] <stream.sse> [iterations]` prints MB/s (best of the iterations: on
+//! a shared machine noise only adds time). `--responses` reads the file as a Responses API
+//! stream (`ResponsesAccumulator`); without it, as chat completions.
 
 use std::time::Instant;
 
+use decoder_wasm::Style;
+
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let Some(path) = args.next() else {
-        eprintln!("usage: native <stream.sse> [iterations]");
+    let mut style = Style::Chat;
+    let mut positional = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if arg == "--responses" {
+            style = Style::Responses;
+        } else {
+            positional.push(arg);
+        }
+    }
+    let mut positional = positional.into_iter();
+    let Some(path) = positional.next() else {
+        eprintln!("usage: native [--responses] <stream.sse> [iterations]");
         std::process::exit(2);
     };
-    let iterations: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(15);
+    let iterations: usize = positional.next().and_then(|n| n.parse().ok()).unwrap_or(15);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -18,11 +30,13 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let (best, content) = best_ms(iterations, || decoder_wasm::decode(&bytes));
-    let (framing, _) = best_ms(iterations, || decoder_wasm::frame_only(&bytes));
+    let (best, content) = best_ms(iterations, || {
+        decoder_wasm::decode_chunked(&bytes, decoder_wasm::CHUNK_BYTES, style)
+    });
+    let (framing, events) = best_ms(iterations, || decoder_wasm::frame_only(&bytes));
     let mb_per_s = bytes.len() as f64 / 1e6 / (best / 1000.0);
     println!(
-        "{{\"bytes\":{},\"content_bytes\":{content},\"best_ms\":{best:.3},\"framing_ms\":{framing:.3},\"mb_per_s\":{mb_per_s:.1}}}",
+        "{{\"bytes\":{},\"events\":{events},\"content_bytes\":{content},\"best_ms\":{best:.3},\"framing_ms\":{framing:.3},\"mb_per_s\":{mb_per_s:.1}}}",
         bytes.len()
     );
 }
