@@ -82,7 +82,7 @@ test("a streamed text reply: POST {endpoint}/responses with input items, instruc
   assert.equal(r.ok, true, JSON.stringify(r.error));
   const entry = r.value;
   assert.equal(entry.role, "assistant");
-  assert.match(entry.content, /scripted demo/i);
+  assert.match(entry.content, /scripted/i);
   assert.equal(entry.finish_reason, "stop");
   assert.match(entry.response_id, /^resp_/);
   assert.equal(typeof entry.usage.input_tokens, "number");
@@ -109,7 +109,7 @@ test("a streamed text reply: POST {endpoint}/responses with input items, instruc
   assert.deepEqual(all[1], entry, "the transcript keeps the entry send() resolved with");
   const reply = chat.root.locator(FINISHED).last();
   assert.equal(await reply.getAttribute("data-state"), "complete");
-  assert.match(await reply.locator(".fc-body").textContent(), /scripted demo/i);
+  assert.match(await reply.locator(".fc-body").textContent(), /scripted/i);
   assert.equal(await chat.assistant.count(), 1);
 
   // The next request carries the whole history; the response_id metadata is never sent.
@@ -134,12 +134,12 @@ test('stream="false" reads the JSON response object into the same kind of entry'
   const body = posts()[0].json;
   assert.equal(body.stream, undefined, "no stream key");
   assert.deepEqual(body.input, [userItem("hello")]);
-  assert.match(r.value.content, /scripted demo/i);
+  assert.match(r.value.content, /scripted/i);
   assert.equal(r.value.finish_reason, "stop");
   assert.match(r.value.response_id, /^resp_/);
   assert.ok(r.value.usage.output_tokens > 0);
   assert.equal(r.value.usage.total_tokens, r.value.usage.input_tokens + r.value.usage.output_tokens);
-  assert.match(await chat.root.locator(FINISHED).last().locator(".fc-body").textContent(), /scripted demo/i);
+  assert.match(await chat.root.locator(FINISHED).last().locator(".fc-body").textContent(), /scripted/i);
   await context.close();
 });
 
@@ -251,7 +251,7 @@ test("JSON mode: params.response_format becomes text.format and the reply is JSO
   assert.equal(body.response_format, undefined);
   const reply = JSON.parse(r.value.content);
   assert.equal(reply.demo, true);
-  assert.match(reply.answer, /scripted demo/i);
+  assert.match(reply.answer, /scripted/i);
   assert.equal(r.value.finish_reason, "stop");
 
   const schema = { type: "object", properties: { answer: { type: "string" } }, required: ["answer"] };
@@ -266,6 +266,20 @@ test("JSON mode: params.response_format becomes text.format and the reply is JSO
   assert.equal(s.ok, true, JSON.stringify(s.error));
   assert.deepEqual(posts()[1].json.text, { format: { type: "json_schema", name: "answer", schema, strict: true } }, "flattened");
   assert.equal(JSON.parse(s.value.content).demo, true);
+  await context.close();
+});
+
+test("params.reasoning is sent as reasoning; the reasoning summary becomes the entry's reasoning, shown apart from the answer", async () => {
+  const { page, context, posts, chat } = await responsesPage();
+  await page.evaluate(() => (document.getElementById("chat-a").params = { reasoning: { effort: "low", summary: "auto" } }));
+  const r = await send(page, "hello");
+  assert.equal(r.ok, true, JSON.stringify(r.error));
+  assert.deepEqual(posts()[0].json.reasoning, { effort: "low", summary: "auto" });
+  assert.ok(r.value.reasoning?.trim().length > 0, "the summary text");
+  assert.ok(!r.value.content.includes(r.value.reasoning.trim()), "the summary is not part of the content");
+  assert.match(r.value.content, /scripted/i);
+  const details = chat.root.locator(FINISHED).last().locator("details.fc-reasoning");
+  assert.equal(await details.count(), 1);
   await context.close();
 });
 
@@ -365,6 +379,10 @@ test('previous-response-id="on" chains on the last reply, and falls back to the 
   assert.deepEqual(chained.input, [userItem("tell me more")], "only the new items");
   assert.equal(chained.instructions, "You are a helpful assistant.", "instructions are sent with every request");
 
+  await page.evaluate(() => {
+    window.__errors = [];
+    document.getElementById("chat-a").addEventListener("chat-error", (e) => window.__errors.push(e.detail));
+  });
   const third = await send(page, "please forget responses now");
   assert.equal(third.ok, true, JSON.stringify(third.error));
   assert.equal(posts().length, 4, "the refused request and one full resend");
@@ -391,6 +409,7 @@ test('previous-response-id="on" chains on the last reply, and falls back to the 
   assert.equal(await chat.assistant.count(), 3);
   assert.equal(await chat.user.count(), 3);
   assert.equal(await chat.error.count(), 0, "the fallback shows no error");
+  assert.deepEqual(await page.evaluate(() => window.__errors), [], "and fires no chat-error");
   assert.equal(await chat.root.locator(FINISHED).last().getAttribute("data-state"), "complete");
 
   // The next turn chains on the new reply.
@@ -402,23 +421,47 @@ test('previous-response-id="on" chains on the last reply, and falls back to the 
   await context.close();
 });
 
+test('previous-response-id="on" in a tool round: the second request is only the function_call_output, chained on the reply that called', async () => {
+  const { page, context, posts } = await responsesPage({ "previous-response-id": "on", tools: "get_flight_info" });
+  const r = await send(page, "Any flights from Paris to Rome?");
+  assert.equal(r.ok, true, JSON.stringify(r.error));
+  const [, caller, result, final] = await messages(page);
+  assert.equal(caller.finish_reason, "tool_calls");
+  assert.match(caller.response_id, /^resp_/);
+  assert.deepEqual(JSON.parse(caller.tool_calls[0].function.arguments), { origin_city: "Paris", destination_city: "Rome" });
+  assert.equal(posts().length, 2);
+  const second = posts()[1].json;
+  assert.equal(second.previous_response_id, caller.response_id);
+  assert.equal(second.store, true);
+  assert.deepEqual(second.input, [{ type: "function_call_output", call_id: caller.tool_calls[0].id, output: result.content }]);
+  assert.ok(final.content.includes(`returned: ${result.content}`), "the server answered from the stored call");
+  assert.notEqual(final.response_id, caller.response_id);
+  await context.close();
+});
+
 test("params the Responses API lacks (stop, seed) are refused before sending, naming the parameter", async () => {
   const { page, context, posts, chat } = await responsesPage();
-  for (const [params, name] of [
-    [{ stop: ["\n\n"] }, "stop"],
-    [{ seed: 7 }, "seed"],
-  ]) {
-    await page.evaluate((params) => (document.getElementById("chat-a").params = params), params);
-    const r = await send(page, "hello");
-    assert.equal(r.ok, false, name);
-    assert.equal(r.error.kind, "invalid_input");
-    assert.equal(r.error.param, name);
-    assert.match(r.error.message, new RegExp(`no ${name} parameter`));
-    const shown = chat.root.locator(FINISHED).last().locator('[part~="error"]');
-    assert.equal(await shown.getAttribute("data-kind"), "invalid_input");
-    assert.match(await shown.textContent(), new RegExp(name));
-  }
+  await page.evaluate(() => (document.getElementById("chat-a").params = { stop: ["\n\n"] }));
+  const r = await send(page, "hello");
+  assert.equal(r.ok, false);
+  assert.equal(r.isError, true);
+  assert.equal(r.error.kind, "invalid_input");
+  assert.equal(r.error.param, "stop");
+  assert.match(r.error.message, /The Responses API has no stop parameter/);
+  assert.deepEqual(await messages(page), [], "nothing added to the transcript");
+
+  // From the composer: the user sees why, and the typed text stays.
+  await page.evaluate(() => (document.getElementById("chat-a").params = { seed: 7 }));
+  await chat.input.fill("hello");
+  await chat.input.press("Enter");
+  const notice = chat.root.locator('p.fc-notice[role="alert"]');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /The Responses API has no seed parameter/);
+  assert.equal(await chat.input.inputValue(), "hello");
+  assert.equal(await chat.user.count(), 0);
+  assert.deepEqual(await messages(page), []);
   assert.equal(posts().length, 0, "no request was made");
+
   await page.evaluate(() => (document.getElementById("chat-a").params = { temperature: 0.5 }));
   const ok = await send(page, "hello");
   assert.equal(ok.ok, true, JSON.stringify(ok.error));
