@@ -506,3 +506,74 @@ test("a conversation started in the openai style (with a tool round) continues i
   assert.equal(await chat.assistant.count(), 3);
   await context.close();
 });
+
+test("a 429 is retried after its Retry-After with the same body; the reply shows once", async () => {
+  const { page, context, posts, chat } = await responsesPage();
+  const r = await send(page, "rate limit");
+  assert.equal(r.ok, true, JSON.stringify(r.error));
+  assert.equal(posts().length, 2, "one refused request and one retry");
+  assert.deepEqual(posts()[1].json, posts()[0].json);
+  assert.deepEqual((await messages(page)).map((m) => m.role), ["user", "assistant"]);
+  assert.equal(await chat.user.count(), 1);
+  assert.equal(await chat.error.count(), 0);
+  await context.close();
+});
+
+for (const [trigger, kind, status, words] of [
+  ["content filter", "content_filter", 400, /content filter[\s\S]*violence/i],
+  ["not found", "not_found", 404, /deployment|model name/i],
+  ["server error", "server_error", 500, /server/i],
+]) {
+  test(`"${trigger}" before the reply is the ${kind} error, as in chat completions`, async () => {
+    const { page, context, chat } = await responsesPage();
+    const r = await send(page, trigger);
+    assert.equal(r.ok, false);
+    assert.equal(r.error.kind, kind);
+    assert.equal(r.error.status, status);
+    const shown = chat.root.locator(FINISHED).last().locator('[part~="error"]');
+    assert.equal(await shown.getAttribute("data-kind"), kind);
+    assert.match(await shown.textContent(), words);
+    await context.close();
+  });
+}
+
+test("the settings panel offers the style and the chaining switch; both persist, and the restored transcript chains on its last reply", async () => {
+  const { page, context, problems } = await openPage(browser, `${server.url}/`);
+  const requests = [];
+  page.on("request", (r) => r.method() === "POST" && requests.push({ url: r.url(), json: JSON.parse(r.postData()) }));
+  const chat = parts(page);
+  await chat.input.waitFor();
+  await chat.part("settings").click();
+  const chaining = chat.root.getByLabel(/Send only new messages after the last reply/);
+  assert.equal(await chaining.count(), 0, "the switch is only offered for the responses style");
+  await chat.root.locator("label", { hasText: /^API style/ }).locator("select").selectOption("responses");
+  await chat.root.getByLabel("Endpoint", { exact: true }).fill("openai/v1");
+  await chat.root.getByLabel("Model / deployment").fill("demo");
+  await chaining.check();
+  await chat.root.getByRole("button", { name: "Apply" }).click();
+  await chat.root.locator(".fc-settings").waitFor({ state: "detached" });
+
+  const first = await page.evaluate(() => document.querySelector("foundry-chat").send("hello"));
+  assert.match(first.response_id, /^resp_/);
+  assert.equal(new URL(requests[0].url).pathname, "/openai/v1/responses");
+  assert.equal(requests[0].json.store, true);
+  const stored = JSON.parse(await page.evaluate(() => localStorage.getItem("foundry-chat:settings")));
+  assert.equal(stored.api_style, "responses");
+  assert.equal(stored.previous_response_id, true);
+
+  await page.reload();
+  await chat.input.waitFor();
+  await chat.assistant.first().waitFor();
+  const restored = await page.evaluate(() => document.querySelector("foundry-chat").messages);
+  assert.equal(restored[1].response_id, first.response_id, "response_id is kept with the transcript");
+  await chat.input.fill("and then?");
+  await chat.input.press("Enter");
+  await chat.root.locator(FINISHED).nth(1).waitFor();
+  const chained = requests.at(-1);
+  assert.equal(new URL(chained.url).pathname, "/openai/v1/responses");
+  assert.equal(chained.json.previous_response_id, first.response_id);
+  assert.deepEqual(chained.json.input, [userItem("and then?")]);
+  assert.equal(await chat.assistant.count(), 2);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
