@@ -205,7 +205,7 @@ impl Parser<'_> {
                 if divisor == 0.0 {
                     return Err(CalcError::DivisionByZero);
                 }
-                value = finite(value % divisor)?;
+                value = finite(math::rem(value, divisor))?;
             } else {
                 return Ok(value);
             }
