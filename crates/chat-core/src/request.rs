@@ -569,6 +569,37 @@ fn with_system_prompt(messages: &[Message], options: &ChatOptions) -> Vec<Messag
     out
 }
 
+/// The checks every style makes of the options before building a body: the parameters'
+/// ranges, a message to send, the tool names, and no extra parameter that is a standard one
+/// or one of `own_keys` (the keys the style's body sets itself).
+pub(crate) fn check_options(
+    options: &ChatOptions,
+    nothing_to_send: bool,
+    own_keys: &[&str],
+) -> Result<(), ChatError> {
+    options.params.validate()?;
+    if nothing_to_send {
+        return Err(ChatError::invalid_input(
+            "messages",
+            "There is no message to send.",
+        ));
+    }
+    if let Some(error) = options.tools.iter().find_map(|t| t.validate_name().err()) {
+        return Err(ChatError::invalid_input("tools", error.to_string()));
+    }
+    if let Some(key) = options
+        .extra_params
+        .keys()
+        .find(|k| is_standard_key(k) || own_keys.contains(&k.as_str()))
+    {
+        return Err(ChatError::invalid_input(
+            "extra_params",
+            format!("Extra parameter {key:?} is a standard parameter; set it in the parameters instead."),
+        ));
+    }
+    Ok(())
+}
+
 /// Builds the chat-completions request.
 pub fn chat_request(
     endpoint: &Endpoint,
@@ -582,22 +613,7 @@ pub fn chat_request(
             "reasoning is a parameter of the Responses API; chat completions has none. Clear it, or choose the responses API style.",
         ));
     }
-    options.params.validate()?;
-    if messages.is_empty() {
-        return Err(ChatError::invalid_input(
-            "messages",
-            "There is no message to send.",
-        ));
-    }
-    if let Some(error) = options.tools.iter().find_map(|t| t.validate_name().err()) {
-        return Err(ChatError::invalid_input("tools", error.to_string()));
-    }
-    if let Some(key) = options.extra_params.keys().find(|k| is_standard_key(k)) {
-        return Err(ChatError::invalid_input(
-            "extra_params",
-            format!("Extra parameter {key:?} is a standard parameter; set it in the parameters instead."),
-        ));
-    }
+    check_options(options, messages.is_empty(), &[])?;
 
     let to_value = |v: Result<Value, serde_json::Error>| {
         v.map_err(|e| ChatError::new(ErrorKind::InvalidInput, e.to_string()))

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{ChatError, ErrorKind};
 use crate::request::{
-    is_standard_key, ChatOptions, Endpoint, HttpRequest, Method, Params, ResponseFormat,
+    check_options, ChatOptions, Endpoint, HttpRequest, Method, Params, ResponseFormat,
 };
 use crate::transcript::Entry;
 use crate::types::{Content, ImageDetail, Message, Part, ToolChoice};
@@ -182,27 +182,8 @@ pub fn responses_request(
             ),
         ));
     }
-    options.params.validate()?;
     let (sent, previous) = chained(entries, chain);
-    if sent.is_empty() {
-        return Err(ChatError::invalid_input(
-            "messages",
-            "There is no message to send.",
-        ));
-    }
-    if let Some(error) = options.tools.iter().find_map(|t| t.validate_name().err()) {
-        return Err(ChatError::invalid_input("tools", error.to_string()));
-    }
-    if let Some(key) = options
-        .extra_params
-        .keys()
-        .find(|k| is_standard_key(k) || OWN_KEYS.contains(&k.as_str()))
-    {
-        return Err(ChatError::invalid_input(
-            "extra_params",
-            format!("Extra parameter {key:?} is a standard parameter; set it in the parameters instead."),
-        ));
-    }
+    check_options(options, sent.is_empty(), OWN_KEYS)?;
 
     let mut items = Vec::with_capacity(sent.len());
     for entry in sent {
