@@ -144,6 +144,21 @@ impl ToolDefinition {
         }
     }
 
+    /// A definition whose parameters schema is JSON text: a literal is far less wasm than
+    /// the same schema built by `json!`. Text that is not JSON gives `null` parameters,
+    /// which [`validate`](Self::validate) refuses (the built-in tools' tests check theirs).
+    pub fn with_schema_text(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        schema: &str,
+    ) -> Self {
+        Self::new(
+            name,
+            description,
+            serde_json::from_str(schema).unwrap_or(Value::Null),
+        )
+    }
+
     /// Checks the name (as the endpoints require it) and the parameters schema's shape.
     pub fn validate(&self) -> Result<(), DefinitionError> {
         self.validate_name()?;

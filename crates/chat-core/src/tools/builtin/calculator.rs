@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::math;
 use crate::number::to_text;
@@ -33,22 +33,22 @@ impl Tool for Calculate {
     type Output = Calculation;
 
     fn definition() -> ToolDefinition {
-        ToolDefinition::new(
+        ToolDefinition::with_schema_text(
             Self::NAME,
             "Evaluates an arithmetic expression and returns the number. Supports + - * / % \
              ^ (power), parentheses, the constants pi and e, and the functions sqrt, abs, \
              round, floor, ceil, min, max, pow(x, y), ln, log (natural; log(x, base) for \
              another base), log10, log2, exp, sin, cos and tan (radians).",
-            json!({
+            r#"{
                 "type": "object",
                 "properties": {
                     "expression": {
                         "type": "string",
-                        "description": "The expression, e.g. \"(2 + 3) * sqrt(16) / 4\"",
-                    },
+                        "description": "The expression, e.g. \"(2 + 3) * sqrt(16) / 4\""
+                    }
                 },
-                "required": ["expression"],
-            }),
+                "required": ["expression"]
+            }"#,
         )
     }
 

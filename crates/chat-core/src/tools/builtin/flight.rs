@@ -1,7 +1,6 @@
 //! `get_flight_info`, the reference's example tool: there are never any flights.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::tools::{Tool, ToolDefinition, ToolError};
 
@@ -26,24 +25,24 @@ impl Tool for GetFlightInfo {
     type Output = FlightInfo;
 
     fn definition() -> ToolDefinition {
-        ToolDefinition::new(
+        ToolDefinition::with_schema_text(
             Self::NAME,
             "Returns information about the next flight between two cities. This includes the \
              name of the airline, flight number and the date and time of the next flight",
-            json!({
+            r#"{
                 "type": "object",
                 "properties": {
                     "origin_city": {
                         "type": "string",
-                        "description": "The name of the city where the flight originates",
+                        "description": "The name of the city where the flight originates"
                     },
                     "destination_city": {
                         "type": "string",
-                        "description": "The flight destination city",
-                    },
+                        "description": "The flight destination city"
+                    }
                 },
-                "required": ["origin_city", "destination_city"],
-            }),
+                "required": ["origin_city", "destination_city"]
+            }"#,
         )
     }
 
@@ -62,6 +61,7 @@ impl Tool for GetFlightInfo {
 mod tests {
     use super::*;
     use crate::tools::DynTool;
+    use serde_json::json;
     use serde_json::Value;
 
     #[test]

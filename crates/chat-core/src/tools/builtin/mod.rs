@@ -62,6 +62,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_schemas_written_as_json_text_are_valid_objects_with_required_fields() {
+        type Clock = GetCurrentTime<fn(&str) -> Result<String, String>>;
+        for (definition, required) in [
+            (
+                GetFlightInfo::definition(),
+                &["origin_city", "destination_city"][..],
+            ),
+            (Clock::definition(), &["time_zone"][..]),
+            (Calculate::definition(), &["expression"][..]),
+        ] {
+            assert_eq!(definition.validate(), Ok(()), "{}", definition.name);
+            let schema = &definition.parameters;
+            assert_eq!(schema["required"], serde_json::json!(required));
+            for name in required {
+                assert_eq!(schema["properties"][name]["type"], "string", "{name}");
+                assert!(
+                    schema["properties"][name]["description"].is_string(),
+                    "{name}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn builtin_names_parse_from_the_tools_attribute() {
         let (known, unknown) =
             BuiltinTool::parse_list("  calculate get_flight_info\tcalculate nope ");

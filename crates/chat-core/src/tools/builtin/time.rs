@@ -2,7 +2,6 @@
 //! here and formatted by the app (the browser's `Intl`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::tools::{Tool, ToolDefinition, ToolError};
 
@@ -32,20 +31,19 @@ impl<F: Fn(&str) -> Result<String, String>> Tool for GetCurrentTime<F> {
     type Output = CurrentTime;
 
     fn definition() -> ToolDefinition {
-        ToolDefinition::new(
+        ToolDefinition::with_schema_text(
             Self::NAME,
             "Returns the current date and time in a time zone.",
-            json!({
+            r#"{
                 "type": "object",
                 "properties": {
                     "time_zone": {
                         "type": "string",
-                        "description": "An IANA time zone name, e.g. \"Europe/Paris\", \
-                                        \"America/New_York\" or \"UTC\"",
-                    },
+                        "description": "An IANA time zone name, e.g. \"Europe/Paris\", \"America/New_York\" or \"UTC\""
+                    }
                 },
-                "required": ["time_zone"],
-            }),
+                "required": ["time_zone"]
+            }"#,
         )
     }
 
@@ -84,6 +82,7 @@ pub fn validate_time_zone(name: &str) -> Result<(), ToolError> {
 mod tests {
     use super::*;
     use crate::tools::DynTool;
+    use serde_json::json;
     use serde_json::Value;
 
     fn utc_clock(zone: &str) -> Result<String, String> {
