@@ -2,7 +2,7 @@
 //! its body keys (flat function tools, `max_output_tokens`, `text.format`, `reasoning`), and
 //! a [`Chain`] decides how much of the history is sent and whether the server keeps it.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::error::{ChatError, ErrorKind};
 use crate::request::{
@@ -67,6 +67,20 @@ fn chained(entries: &[Entry], chain: Chain) -> (&[Entry], Option<&str>) {
     }
 }
 
+/// Sets `key` of a JSON object: one call per key, where `json!` and `Map::insert` expand the
+/// key's allocation and the insertion at every use (less code in the wasm).
+#[inline(never)]
+fn put(object: &mut Map<String, Value>, key: &str, value: Value) {
+    object.insert(key.to_owned(), value);
+}
+
+/// An object of type `kind`, with `put` to add the rest.
+fn typed(kind: &str) -> Map<String, Value> {
+    let mut object = Map::new();
+    put(&mut object, "type", Value::from(kind));
+    object
+}
+
 fn detail_name(detail: Option<ImageDetail>) -> &'static str {
     match detail {
         None | Some(ImageDetail::Auto) => "auto",
@@ -79,32 +93,46 @@ fn detail_name(detail: Option<ImageDetail>) -> &'static str {
 /// data URLs or https URLs the entry holds).
 fn input_parts(content: &Content) -> Value {
     let parts: Vec<Value> = match content {
-        Content::Text(text) => vec![json!({"type": "input_text", "text": text})],
+        Content::Text(text) => vec![input_text(text)],
         Content::Parts(parts) => parts
             .iter()
             .map(|part| match part {
-                Part::Text { text } => json!({"type": "input_text", "text": text}),
-                Part::ImageUrl { image_url } => json!({
-                    "type": "input_image",
-                    "image_url": image_url.url,
-                    "detail": detail_name(image_url.detail),
-                }),
+                Part::Text { text } => input_text(text),
+                Part::ImageUrl { image_url } => {
+                    let mut part = typed("input_image");
+                    put(&mut part, "image_url", Value::from(image_url.url.as_str()));
+                    put(
+                        &mut part,
+                        "detail",
+                        Value::from(detail_name(image_url.detail)),
+                    );
+                    Value::Object(part)
+                }
             })
             .collect(),
     };
     Value::Array(parts)
 }
 
+fn input_text(text: &str) -> Value {
+    let mut part = typed("input_text");
+    put(&mut part, "text", Value::from(text));
+    Value::Object(part)
+}
+
+fn message_item(role: &str, content: Value) -> Value {
+    let mut item = typed("message");
+    put(&mut item, "role", Value::from(role));
+    put(&mut item, "content", content);
+    Value::Object(item)
+}
+
 /// The `input` items of one message: a `message` item, and for an assistant's tool calls a
 /// `function_call` item each; a tool result is a `function_call_output` item.
 fn push_items(message: &Message, items: &mut Vec<Value>) {
     match message {
-        Message::System { content, .. } => items.push(json!({
-            "type": "message", "role": "system", "content": input_parts(content),
-        })),
-        Message::User { content, .. } => items.push(json!({
-            "type": "message", "role": "user", "content": input_parts(content),
-        })),
+        Message::System { content, .. } => items.push(message_item("system", input_parts(content))),
+        Message::User { content, .. } => items.push(message_item("user", input_parts(content))),
         Message::Assistant {
             content,
             tool_calls,
@@ -112,40 +140,44 @@ fn push_items(message: &Message, items: &mut Vec<Value>) {
         } => {
             let text = content.text();
             if !text.is_empty() {
-                items.push(json!({
-                    "type": "message",
-                    "role": "assistant",
-                    "content": [{"type": "output_text", "text": text}],
-                }));
+                let mut part = typed("output_text");
+                put(&mut part, "text", Value::from(text));
+                items.push(message_item(
+                    "assistant",
+                    Value::Array(vec![Value::Object(part)]),
+                ));
             }
             for call in tool_calls.iter().flatten() {
-                items.push(json!({
-                    "type": "function_call",
-                    "call_id": call.id,
-                    "name": call.function.name,
-                    "arguments": call.function.arguments,
-                }));
+                let mut item = typed("function_call");
+                put(&mut item, "call_id", Value::from(call.id.as_str()));
+                put(&mut item, "name", Value::from(call.function.name.as_str()));
+                put(
+                    &mut item,
+                    "arguments",
+                    Value::from(call.function.arguments.as_str()),
+                );
+                items.push(Value::Object(item));
             }
         }
         Message::Tool {
             content,
             tool_call_id,
-        } => items.push(json!({
-            "type": "function_call_output",
-            "call_id": tool_call_id,
-            "output": content.text(),
-        })),
+        } => {
+            let mut item = typed("function_call_output");
+            put(&mut item, "call_id", Value::from(tool_call_id.as_str()));
+            put(&mut item, "output", Value::from(content.text()));
+            items.push(Value::Object(item));
+        }
     }
 }
 
 /// `text.format` for a response format.
 fn text_format(format: &ResponseFormat) -> Value {
     match format {
-        ResponseFormat::Text => json!({"type": "text"}),
-        ResponseFormat::JsonObject => json!({"type": "json_object"}),
+        ResponseFormat::Text => Value::Object(typed("text")),
+        ResponseFormat::JsonObject => Value::Object(typed("json_object")),
         ResponseFormat::JsonSchema { json_schema } => {
-            let mut flat = Map::new();
-            flat.insert("type".into(), Value::from("json_schema"));
+            let mut flat = typed("json_schema");
             if let Value::Object(fields) = json_schema {
                 flat.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
@@ -159,7 +191,11 @@ fn tool_choice(choice: &ToolChoice) -> Value {
         ToolChoice::Auto => Value::from("auto"),
         ToolChoice::None => Value::from("none"),
         ToolChoice::Required => Value::from("required"),
-        ToolChoice::Function(name) => json!({"type": "function", "name": name}),
+        ToolChoice::Function(name) => {
+            let mut choice = typed("function");
+            put(&mut choice, "name", Value::from(name.as_str()));
+            Value::Object(choice)
+        }
     }
 }
 
@@ -191,23 +227,23 @@ pub fn responses_request(
     }
     let mut body = Map::new();
     if let Some(model) = &endpoint.model {
-        body.insert("model".into(), Value::String(model.trim().to_owned()));
+        put(&mut body, "model", Value::String(model.trim().to_owned()));
     }
-    body.insert("input".into(), Value::Array(items));
+    put(&mut body, "input", Value::Array(items));
     if let Some(prompt) = options
         .system_prompt
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        body.insert("instructions".into(), Value::from(prompt));
+        put(&mut body, "instructions", Value::from(prompt));
     }
-    body.insert("store".into(), Value::Bool(chain != Chain::Full));
+    put(&mut body, "store", Value::Bool(chain != Chain::Full));
     if let Some(id) = previous {
-        body.insert("previous_response_id".into(), Value::from(id));
+        put(&mut body, "previous_response_id", Value::from(id));
     }
     if options.stream {
-        body.insert("stream".into(), Value::Bool(true));
+        put(&mut body, "stream", Value::Bool(true));
     }
     if !options.tools.is_empty() {
         // Flat function tools; `strict: false` keeps chat completions' meaning (the
@@ -216,39 +252,40 @@ pub fn responses_request(
             .tools
             .iter()
             .map(|t| {
-                let mut tool = Map::new();
-                tool.insert("type".into(), Value::from("function"));
-                tool.insert("name".into(), Value::from(t.name.as_str()));
+                let mut tool = typed("function");
+                put(&mut tool, "name", Value::from(t.name.as_str()));
                 if let Some(description) = &t.description {
-                    tool.insert("description".into(), Value::from(description.as_str()));
+                    put(&mut tool, "description", Value::from(description.as_str()));
                 }
-                tool.insert("parameters".into(), t.parameters.clone());
-                tool.insert("strict".into(), Value::Bool(false));
+                put(&mut tool, "parameters", t.parameters.clone());
+                put(&mut tool, "strict", Value::Bool(false));
                 Value::Object(tool)
             })
             .collect();
-        body.insert("tools".into(), Value::Array(tools));
+        put(&mut body, "tools", Value::Array(tools));
         if let Some(choice) = &options.tool_choice {
-            body.insert("tool_choice".into(), tool_choice(choice));
+            put(&mut body, "tool_choice", tool_choice(choice));
         }
     }
     let params = &options.params;
     if let Some(max) = params.max_tokens {
-        body.insert("max_output_tokens".into(), Value::from(max));
+        put(&mut body, "max_output_tokens", Value::from(max));
     }
     if let Some(t) = params.temperature {
-        body.insert("temperature".into(), Value::from(t));
+        put(&mut body, "temperature", Value::from(t));
     }
     if let Some(p) = params.top_p {
-        body.insert("top_p".into(), Value::from(p));
+        put(&mut body, "top_p", Value::from(p));
     }
     if let Some(format) = &params.response_format {
-        body.insert("text".into(), json!({ "format": text_format(format) }));
+        let mut text = Map::new();
+        put(&mut text, "format", text_format(format));
+        put(&mut body, "text", Value::Object(text));
     }
     if let Some(reasoning) = &params.reasoning {
         let value = serde_json::to_value(reasoning)
             .map_err(|e| ChatError::new(ErrorKind::InvalidInput, e.to_string()))?;
-        body.insert("reasoning".into(), value);
+        put(&mut body, "reasoning", value);
     }
     body.extend(
         options
@@ -272,6 +309,7 @@ mod tests {
     use crate::stream::Reply;
     use crate::tools::ToolDefinition;
     use crate::types::{ImageUrl, ToolCall};
+    use serde_json::json;
 
     fn endpoint() -> Endpoint {
         let mut e = Endpoint::new(
