@@ -153,7 +153,9 @@ async function oneRun({ origin, who, style, tokens, key, warmKey, withHistory })
     }
     const timeoutMs = TIMEOUT_S * 1000;
     const inPage = page.evaluate(measureInPage, { who, prompt: `long ${tokens}`, key, timeoutMs });
-    const r = await Promise.race([inPage, sleep(timeoutMs + 10000).then(() => null)]);
+    // unref'd: a pending guard must not keep node alive for 190 s after the last run
+    const guard = new Promise((resolve) => setTimeout(resolve, timeoutMs + 10000, null).unref());
+    const r = await Promise.race([inPage, guard]);
     if (!r || r.done === null) {
       return { who, tokens, history: withHistory, finished: false, note: `did not finish within ${TIMEOUT_S} s` };
     }
