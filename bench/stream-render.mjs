@@ -5,11 +5,19 @@
 // long-conversation case: 200 finished messages on screen, then a 2,000-token reply.
 //
 //   node bench/stream-render.mjs [--runs 3] [--only ours|deep-chat] [--tokens 2000,20000|none]
-//        [--history] [--timeout 180] [--profile] [--name RESULT] [--dist DIR] [--dev-server PATH]
+//        [--history] [--timeout 180] [--profile] [--name RESULT] [--dev-server PATH]
+//        [--dist [LABEL=]DIR[,[LABEL=]DIR…]] [--styles chat|responses|chat,responses]
+//
+// --styles: the wire API ours talks — `chat` (default): the page's own `endpoint="models"`,
+// Azure AI Inference chat completions; `responses`: `endpoint="/openai/v1"` with
+// `api-style="responses"` (the demo's POST /openai/v1/responses, same scripted replies), set
+// on the element before the warm-up. --dist with several builds (e.g. `before=A,after=B`)
+// serves each from its own dev server (the same binary). Every build × style is one case of
+// ours; the runs are interleaved: round 1 of every case, then round 2, …
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  BENCH, distDir, flag, launchBrowser, newContext, makeSite, median, option, printTable, profileSummary,
+  BENCH, distDirs, flag, launchBrowser, newContext, makeSite, median, option, printTable, profileSummary,
   sleep, startDevServer, writeResult,
 } from "./lib/env.mjs";
 
@@ -17,6 +25,8 @@ const RUNS = Number(option("runs", "BENCH_RUNS", "3"));
 const TIMEOUT_S = Number(option("timeout", "BENCH_TIMEOUT", "180"));
 const TOKENS = option("tokens", null, "2000,20000").split(",").filter((t) => /^\d+$/.test(t)).map(Number);
 const ONLY = option("only", null, null);
+const STYLES = option("styles", null, "chat").split(",");
+for (const s of STYLES) if (!["chat", "responses"].includes(s)) throw new Error(`--styles: unknown style ${s}`);
 const PROFILE = flag("profile");
 // One short exchange first (the "markdown" showcase), so that every case is measured with the
 // component's code already compiled and warm; --no-warmup measures the first message instead.
@@ -101,7 +111,7 @@ async function measureInPage({ who, prompt, key, timeoutMs }) {
   });
 }
 
-async function oneRun({ origin, who, tokens, key, warmKey, withHistory }) {
+async function oneRun({ origin, who, style, tokens, key, warmKey, withHistory }) {
   const browser = await launchBrowser();
   try {
     const context = await newContext(browser);
@@ -111,6 +121,13 @@ async function oneRun({ origin, who, tokens, key, warmKey, withHistory }) {
     const url = who === "ours" ? `${origin}/index.html` : `${origin}/bench/peer/deep-chat.html`;
     await page.goto(url, { waitUntil: "load" });
     await page.waitForFunction((w) => window.__adapters[w].composerReady(), who, { timeout: 30000 });
+    if (style === "responses") {
+      await page.evaluate(() => {
+        const el = document.querySelector("foundry-chat");
+        el.setAttribute("endpoint", "/openai/v1");
+        el.setAttribute("api-style", "responses");
+      });
+    }
     if (withHistory) {
       await page.evaluate(([w, msgs]) => window.__adapters[w].setHistory(msgs), [who, history()]);
       await page.waitForFunction(
@@ -136,7 +153,9 @@ async function oneRun({ origin, who, tokens, key, warmKey, withHistory }) {
     }
     const timeoutMs = TIMEOUT_S * 1000;
     const inPage = page.evaluate(measureInPage, { who, prompt: `long ${tokens}`, key, timeoutMs });
-    const r = await Promise.race([inPage, sleep(timeoutMs + 10000).then(() => null)]);
+    // unref'd: a pending guard must not keep node alive for 190 s after the last run
+    const guard = new Promise((resolve) => setTimeout(resolve, timeoutMs + 10000, null).unref());
+    const r = await Promise.race([inPage, guard]);
     if (!r || r.done === null) {
       return { who, tokens, history: withHistory, finished: false, note: `did not finish within ${TIMEOUT_S} s` };
     }
@@ -148,6 +167,10 @@ async function oneRun({ origin, who, tokens, key, warmKey, withHistory }) {
       const res = B.resources.filter((e) => e.start >= t0 - 1).pop() ?? null;
       return { res, longtasks: B.longtasks.filter((e) => e.start >= t0 - 1), longtaskUnsupported: !!B.longtaskUnsupported };
     }, r.t0);
+    const request = page2.res?.name ?? null;
+    if (style === "responses" ? !/\/responses(\?|$)/.test(request ?? "") : !/\/chat\/completions(\?|$)/.test(request ?? "")) {
+      throw new Error(`${who} (${style}): the reply came from ${request}, not the ${style} endpoint`);
+    }
     let profile = null;
     if (PROFILE) profile = profileSummary((await cdp.send("Profiler.stop")).profile);
     await cdp.send("HeapProfiler.collectGarbage");
@@ -159,6 +182,7 @@ async function oneRun({ origin, who, tokens, key, warmKey, withHistory }) {
       tokens,
       history: withHistory,
       finished: true,
+      request,
       first_token_ms: r.first - r.t0,
       total_ms: r.done - r.t0,
       last_byte_ms: lastByte === null ? null : lastByte - r.t0,
@@ -203,54 +227,77 @@ function summarize(runs) {
 }
 
 async function main() {
-  const dist = distDir();
+  const dists = distDirs();
   const who = ["ours", "deep-chat"].filter((w) => !ONLY || ONLY === w);
-  const site = makeSite(dist);
-  const server = await startDevServer(site.dir);
+  const servers = [];
   const rows = [];
   const raw = [];
   try {
+    for (const d of dists) {
+      const site = makeSite(d.dir);
+      servers.push({ ...d, site, server: await startDevServer(site.dir) });
+    }
+    // ours: one case per build × style × size; the peer once, from the first build's server.
     const cases = [];
+    const sizes = () => [...TOKENS.map((t) => [t, false]), ...(flag("history") ? [[2000, true]] : [])];
     for (const w of who) {
-      for (const t of TOKENS) cases.push({ who: w, tokens: t, withHistory: false });
-      if (flag("history")) cases.push({ who: w, tokens: 2000, withHistory: true });
+      const variants = w === "ours"
+        ? servers.flatMap((s) => STYLES.map((style) => ({ s, style })))
+        : [{ s: servers[0], style: "chat" }];
+      for (const [tokens, withHistory] of sizes()) {
+        for (const { s, style } of variants) {
+          const label = w !== "ours" || variants.length === 1 ? w
+            : ["ours", dists.length > 1 ? s.label : null, STYLES.length > 1 ? style : null].filter(Boolean).join(" ");
+          cases.push({ who: w, label, build: s.label, style, tokens, withHistory, s });
+        }
+      }
     }
     for (const c of cases) {
-      if (c.who === "ours" && !dist) {
-        rows.push({ who: "ours", tokens: c.tokens, history: c.withHistory, note: "not measured: no dist/ (pass --dist DIR)" });
+      c.runs = [];
+      if (c.who === "ours" && !c.s.dir) {
+        c.note = `not measured: no index.html in ${c.s.label} (pass --dist DIR)`;
         continue;
       }
-      const key = sentinelOf(await scriptedReply(server.origin, `long ${c.tokens}`));
-      const warmKey = sentinelOf(await scriptedReply(server.origin, "markdown"));
-      const runs = [];
-      for (let i = 0; i < RUNS; i++) {
-        const r = await oneRun({ origin: server.origin, key, warmKey, ...c });
+      c.key = sentinelOf(await scriptedReply(c.s.server.origin, `long ${c.tokens}`));
+      c.warmKey = sentinelOf(await scriptedReply(c.s.server.origin, "markdown"));
+    }
+    // Interleaved rounds, so that the machine's drift spreads over every case alike.
+    for (let i = 0; i < RUNS; i++) {
+      for (const c of cases) {
+        if (c.note || c.runs.some((r) => !r.finished)) continue; // a run that timed out would only time out again
+        const { s, runs, ...args } = c;
+        const r = await oneRun({ origin: s.server.origin, ...args });
         runs.push(r);
-        console.error(`${c.who} ${c.tokens}${c.withHistory ? " +history" : ""} run ${i + 1}: ${r.finished ? `${Math.round(r.total_ms)} ms` : r.note}`);
-        if (!r.finished) break; // a run that times out is not repeated: it would only time out again
+        console.error(`${c.label} ${c.tokens}${c.withHistory ? " +history" : ""} run ${i + 1}: ${r.finished ? `${Math.round(r.total_ms)} ms` : r.note}`);
       }
-      raw.push({ ...c, key, runs });
-      rows.push(summarize(runs));
+    }
+    for (const c of cases) {
+      const { s, ...rest } = c;
+      raw.push(rest);
+      const row = c.note ? { who: c.who, tokens: c.tokens, history: c.withHistory, note: c.note } : summarize(c.runs);
+      rows.push({ ...row, label: c.label, build: c.build, style: c.style });
     }
   } finally {
-    server.stop();
-    site.remove();
+    for (const s of servers) {
+      s.server?.stop();
+      s.site.remove();
+    }
   }
   // Targets: 20k visible ≤ 1 s after the last byte; no long task while streaming; 20k ≤ 12 × 2k.
   for (const r of rows) {
-    const two = rows.find((x) => x.who === r.who && x.tokens === 2000 && !x.history);
+    const two = rows.find((x) => x.label === r.label && x.tokens === 2000 && !x.history);
     if (!r.history && r.tokens === 20000 && two?.total_ms && r.total_ms) r.x_of_2k = r.total_ms / two.total_ms;
     if (r.history && two?.per_token_us && r.per_token_us) r.x_of_2k = r.per_token_us / two.per_token_us;
   }
   printTable(rows.map((r) => ({ ...r, case: `${r.tokens}${r.history ? " +200 msgs" : ""}` })), [
-    ["who", "who"], ["case", "tokens"], ["first_token_ms", "first token ms"], ["total_ms", "send→all visible ms"],
+    ["label", "who"], ["case", "tokens"], ["first_token_ms", "first token ms"], ["total_ms", "send→all visible ms"],
     ["last_byte_to_visible_ms", "last byte→visible ms"], ["longtasks", "long tasks"], ["longest_task_ms", "longest ms"],
     ["max_frame_gap_ms", "max frame gap ms"], ["heap_mb", "heap MB"], ["dom_nodes", "DOM nodes"],
     ["per_token_us", "µs/token"], ["x_of_2k", "× 2k"], ["note", "note"],
   ]);
   console.log("\nmain-thread time, send → reply whole (CDP Performance.getMetrics deltas, medians):");
   printTable(rows.map((r) => ({ ...r, case: `${r.tokens}${r.history ? " +200 msgs" : ""}` })), [
-    ["who", "who"], ["case", "tokens"], ["task_ms", "tasks ms"], ["script_ms", "script ms"],
+    ["label", "who"], ["case", "tokens"], ["task_ms", "tasks ms"], ["script_ms", "script ms"],
     ["layout_ms", "layout ms"], ["style_ms", "style ms"], ["layouts", "layouts"],
   ]);
   if (PROFILE) {
@@ -262,7 +309,9 @@ async function main() {
     }
   }
   console.log("targets: 20k last byte→visible ≤ 1000 ms; no long task while streaming; 20k ≤ 12 × 2k; +200 msgs µs/token ≈ 1 × 2k");
-  const file = writeResult(option("name", null, "stream-render"), { runs_per_case: RUNS, timeout_s: TIMEOUT_S, warmup: WARMUP, rows, raw });
+  const file = writeResult(option("name", null, "stream-render"), {
+    runs_per_case: RUNS, timeout_s: TIMEOUT_S, warmup: WARMUP, styles: STYLES, dists, rows, raw,
+  });
   console.log(`results: ${file}`);
 }
 

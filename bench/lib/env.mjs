@@ -26,6 +26,21 @@ export function distDir() {
   return existsSync(join(dir, "index.html")) ? dir : null;
 }
 
+/**
+ * The builds to measure side by side in one run: `--dist DIR[,DIR…]` (or FOUNDRY_DIST), each
+ * entry optionally `LABEL=DIR`; default `<repo>/dist`. `dir` is null where there is no
+ * index.html; `label` defaults to the directory's path.
+ */
+export function distDirs() {
+  return option("dist", "FOUNDRY_DIST", join(ROOT, "dist"))
+    .split(",")
+    .map((spec) => {
+      const m = /^([\w.-]+)=(.+)$/.exec(spec);
+      const path = m ? m[2] : spec;
+      return { label: m ? m[1] : path, dir: existsSync(join(path, "index.html")) ? path : null };
+    });
+}
+
 /** The dev-server binary: `--dev-server PATH` or DEV_SERVER, else built in this repo. */
 export function devServerBinary() {
   const given = option("dev-server", "DEV_SERVER", null);

@@ -1,5 +1,6 @@
 // Injected into every benchmarked page before its own scripts (Playwright addInitScript):
-// records long tasks, the completion requests' resource timings and, on demand, the frames.
+// records long tasks, the completion requests' resource timings (chat completions and
+// Responses) and, on demand, the frames.
 (() => {
   const B = (window.__bench = { longtasks: [], resources: [] });
   try {
@@ -11,7 +12,7 @@
   }
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if (e.name.includes("/chat/completions")) {
+      if (e.name.includes("/chat/completions") || /\/responses(\?|$)/.test(e.name)) {
         B.resources.push({ name: e.name, start: e.startTime, responseStart: e.responseStart, responseEnd: e.responseEnd, bytes: e.encodedBodySize });
       }
     }
