@@ -6,7 +6,7 @@ use std::rc::Rc;
 use chat_core::error::{ChatError, ErrorKind};
 use chat_core::request::{HttpRequest, ModelInfo};
 use chat_core::sse::Decoder;
-use chat_core::stream::{Accumulator, Outcome, Reply, Update as StreamUpdate};
+use chat_core::stream::{Accumulate, Accumulator, Outcome, Reply, Update as StreamUpdate};
 use chat_core::turn::silence_error;
 use futures_util::future::{select, Either};
 use leptos::prelude::*;

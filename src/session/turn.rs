@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use chat_core::error::ChatError;
 use chat_core::responses::{is_unknown_previous_response, Chain};
-use chat_core::stream::Accumulator;
+use chat_core::stream::{Accumulate, Accumulator};
 use chat_core::tools::ToolDefinition;
 use chat_core::transcript::{cancel_unanswered_tool_calls, Entry};
 use chat_core::turn::{Attempt, Next, Retries, Rounds};

@@ -629,9 +629,11 @@ impl Accumulator {
             ApiStyle::Responses => Accumulator::Responses(Box::default()),
         }
     }
+}
 
+impl Accumulate for Accumulator {
     /// The reply so far.
-    pub fn reply(&self) -> &Reply {
+    fn reply(&self) -> &Reply {
         match self {
             Accumulator::Chat(a) => a.reply(),
             Accumulator::Responses(a) => a.reply(),
@@ -639,22 +641,15 @@ impl Accumulator {
     }
 
     /// True once the stream has ended or failed: stop reading the body.
-    pub fn is_finished(&self) -> bool {
+    fn is_finished(&self) -> bool {
         match self {
             Accumulator::Chat(a) => a.is_finished(),
             Accumulator::Responses(a) => a.is_finished(),
         }
     }
 
-    /// Folds one event in; returns what changed.
-    pub fn push(&mut self, event: &Event) -> Vec<Update> {
-        let mut updates = Vec::new();
-        self.push_into(event, &mut updates);
-        updates
-    }
-
-    /// [`push`](Self::push), appending to `updates`.
-    pub fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
+    /// [`push`](Accumulate::push), appending to `updates`.
+    fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
         match self {
             Accumulator::Chat(a) => a.push_into(event, updates),
             Accumulator::Responses(a) => a.push_into(event, updates),
@@ -662,7 +657,7 @@ impl Accumulator {
     }
 
     /// Releases held-back text at the end of input.
-    pub fn flush(&mut self) -> Vec<Update> {
+    fn flush(&mut self) -> Vec<Update> {
         match self {
             Accumulator::Chat(a) => a.flush(),
             Accumulator::Responses(a) => a.flush(),
@@ -670,7 +665,7 @@ impl Accumulator {
     }
 
     /// Ends the stream (end of body): how did it end?
-    pub fn finish(&mut self) -> Outcome {
+    fn finish(&mut self) -> Outcome {
         match self {
             Accumulator::Chat(a) => a.finish(),
             Accumulator::Responses(a) => a.finish(),
@@ -678,32 +673,11 @@ impl Accumulator {
     }
 
     /// The reply, consuming the accumulator.
-    pub fn into_reply(self) -> Reply {
+    fn into_reply(self) -> Reply {
         match self {
             Accumulator::Chat(a) => (*a).into_reply(),
             Accumulator::Responses(a) => (*a).into_reply(),
         }
-    }
-}
-
-impl Accumulate for Accumulator {
-    fn reply(&self) -> &Reply {
-        Accumulator::reply(self)
-    }
-    fn is_finished(&self) -> bool {
-        Accumulator::is_finished(self)
-    }
-    fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
-        Accumulator::push_into(self, event, updates);
-    }
-    fn flush(&mut self) -> Vec<Update> {
-        Accumulator::flush(self)
-    }
-    fn finish(&mut self) -> Outcome {
-        Accumulator::finish(self)
-    }
-    fn into_reply(self) -> Reply {
-        Accumulator::into_reply(self)
     }
 }
 

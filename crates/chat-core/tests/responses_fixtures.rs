@@ -5,7 +5,7 @@
 use chat_core::error::ErrorKind;
 use chat_core::request::ApiStyle;
 use chat_core::sse::Decoder;
-use chat_core::stream::{Accumulator, Outcome, ResponsesAccumulator, Update};
+use chat_core::stream::{Accumulate, Accumulator, Outcome, ResponsesAccumulator, Update};
 use chat_core::transcript::Entry;
 use chat_core::types::{FinishReason, ToolCall};
 

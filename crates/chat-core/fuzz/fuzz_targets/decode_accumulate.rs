@@ -6,7 +6,7 @@
 use chat_core::error::classify_http;
 use chat_core::sse::Decoder;
 use chat_core::stream::{
-    parse_completion, parse_response, ResponsesAccumulator, StreamAccumulator, Update,
+    parse_completion, parse_response, Accumulate, ResponsesAccumulator, StreamAccumulator, Update,
 };
 use libfuzzer_sys::fuzz_target;
 

@@ -82,60 +82,6 @@ impl ResponsesAccumulator {
         Self::default()
     }
 
-    /// The reply so far.
-    pub fn reply(&self) -> &Reply {
-        &self.reply
-    }
-
-    /// True after the response ended (`response.completed`, `response.incomplete`,
-    /// `[DONE]`) or failed: stop reading the body.
-    pub fn is_finished(&self) -> bool {
-        self.done || self.failure.is_some()
-    }
-
-    /// Folds one event in; returns what changed.
-    pub fn push(&mut self, event: &Event) -> Vec<Update> {
-        let mut updates = Vec::new();
-        self.push_into(event, &mut updates);
-        updates
-    }
-
-    /// [`push`](Self::push), appending to `updates`.
-    pub fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
-        if self.is_finished() {
-            return;
-        }
-        // A JSON object needs no trimming (and `trim` is slow on every event).
-        let data = if event.data.starts_with('{') && event.data.ends_with('}') {
-            event.data.as_str()
-        } else {
-            event.data.trim()
-        };
-        if data.is_empty() {
-            return;
-        }
-        if data == "[DONE]" {
-            self.done = true;
-            updates.push(Update::Done);
-            return;
-        }
-        let parsed = match serde_json::from_str::<EventData>(data) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                let snippet: String = data.chars().take(80).collect();
-                let err = ChatError::invalid_response(format!("{e} in {snippet:?}"));
-                self.fail(err, updates);
-                return;
-            }
-        };
-        let kind = match parsed.kind.as_deref() {
-            Some(kind) => kind,
-            None if event.event != "message" => event.event.as_str(),
-            None => return,
-        };
-        self.apply(kind, &parsed, data, updates);
-    }
-
     fn apply(&mut self, kind: &str, e: &EventData<'_>, data: &str, updates: &mut Vec<Update>) {
         let place = |sub: Option<u32>| (e.output_index, sub);
         match kind {
@@ -217,28 +163,6 @@ impl ResponsesAccumulator {
             "error" => self.fail(ChatError::from_stream_payload(data), updates),
             _ => {}
         }
-    }
-
-    /// Releases held-back text at the end of input: the Responses API sends none that is
-    /// held back, so there is never any.
-    pub fn flush(&mut self) -> Vec<Update> {
-        Vec::new()
-    }
-
-    /// Ends the stream (end of body): how did it end?
-    pub fn finish(&mut self) -> Outcome {
-        if let Some(e) = &self.failure {
-            Outcome::Failed(e.clone())
-        } else if self.done {
-            Outcome::Complete
-        } else {
-            Outcome::Interrupted
-        }
-    }
-
-    /// The reply, consuming the accumulator.
-    pub fn into_reply(self) -> Reply {
-        self.reply
     }
 
     fn fail(&mut self, err: ChatError, updates: &mut Vec<Update>) {
@@ -489,23 +413,73 @@ impl ResponsesAccumulator {
 }
 
 impl Accumulate for ResponsesAccumulator {
+    /// The reply so far.
     fn reply(&self) -> &Reply {
-        ResponsesAccumulator::reply(self)
+        &self.reply
     }
+
+    /// True after the response ended (`response.completed`, `response.incomplete`,
+    /// `[DONE]`) or failed: stop reading the body.
     fn is_finished(&self) -> bool {
-        ResponsesAccumulator::is_finished(self)
+        self.done || self.failure.is_some()
     }
+
+    /// [`push`](Accumulate::push), appending to `updates`.
     fn push_into(&mut self, event: &Event, updates: &mut Vec<Update>) {
-        ResponsesAccumulator::push_into(self, event, updates);
+        if self.is_finished() {
+            return;
+        }
+        // A JSON object needs no trimming (and `trim` is slow on every event).
+        let data = if event.data.starts_with('{') && event.data.ends_with('}') {
+            event.data.as_str()
+        } else {
+            event.data.trim()
+        };
+        if data.is_empty() {
+            return;
+        }
+        if data == "[DONE]" {
+            self.done = true;
+            updates.push(Update::Done);
+            return;
+        }
+        let parsed = match serde_json::from_str::<EventData>(data) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let snippet: String = data.chars().take(80).collect();
+                let err = ChatError::invalid_response(format!("{e} in {snippet:?}"));
+                self.fail(err, updates);
+                return;
+            }
+        };
+        let kind = match parsed.kind.as_deref() {
+            Some(kind) => kind,
+            None if event.event != "message" => event.event.as_str(),
+            None => return,
+        };
+        self.apply(kind, &parsed, data, updates);
     }
+
+    /// Releases held-back text at the end of input: the Responses API sends none that is
+    /// held back, so there is never any.
     fn flush(&mut self) -> Vec<Update> {
-        ResponsesAccumulator::flush(self)
+        Vec::new()
     }
+
+    /// Ends the stream (end of body): how did it end?
     fn finish(&mut self) -> Outcome {
-        ResponsesAccumulator::finish(self)
+        if let Some(e) = &self.failure {
+            Outcome::Failed(e.clone())
+        } else if self.done {
+            Outcome::Complete
+        } else {
+            Outcome::Interrupted
+        }
     }
+
+    /// The reply, consuming the accumulator.
     fn into_reply(self) -> Reply {
-        ResponsesAccumulator::into_reply(self)
+        self.reply
     }
 }
 
