@@ -3,6 +3,9 @@
 //! reasoning, JSON mode, images, errors, incomplete and failed replies, previous_response_id,
 //! both base paths and the proxy).
 
+mod common;
+use common::start;
+
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,7 +16,6 @@ use dev_server::{DemoConfig, ProxyConfig, ServerConfig};
 use image::{ImageBuffer, ImageFormat, Rgb};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
 
 const KEY: &str = "demo-key";
 const RESPONSES: &str = "/v1/responses";
@@ -29,19 +31,6 @@ fn config(proxy: Option<ProxyConfig>) -> ServerConfig {
         },
         proxy,
     }
-}
-
-async fn start(config: ServerConfig) -> String {
-    let listener = match TcpListener::bind("127.0.0.1:0").await {
-        Ok(l) => l,
-        Err(e) => panic!("bind: {e}"),
-    };
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    tokio::spawn(dev_server::serve(listener, config));
-    format!("http://{addr}")
 }
 
 async fn demo() -> String {

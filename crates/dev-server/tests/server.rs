@@ -1,6 +1,9 @@
 //! End-to-end tests: the server runs in-process on an ephemeral port and is driven with a
 //! real HTTP client (static files, both demo API styles, scripted behaviours, the proxy).
 
+mod common;
+use common::start;
+
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,19 +62,6 @@ fn config(delay_ms: u64, proxy: Option<ProxyConfig>) -> ServerConfig {
         },
         proxy,
     }
-}
-
-async fn start(config: ServerConfig) -> String {
-    let listener = match TcpListener::bind("127.0.0.1:0").await {
-        Ok(l) => l,
-        Err(e) => panic!("bind: {e}"),
-    };
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    tokio::spawn(dev_server::serve(listener, config));
-    format!("http://{addr}")
 }
 
 async fn demo() -> String {
