@@ -2,7 +2,7 @@
 // foundry-chat.js loaded): properties, methods, events, lifecycle, isolation, persistence.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, openPage, parts } from "./harness.mjs";
+import { startServer, launchBrowser, openPage, parts, sendIn } from "./harness.mjs";
 
 let server;
 let browser;
@@ -29,19 +29,8 @@ async function embedPage() {
   return { ...opened, requests, failed, a: parts(page, "#chat-a"), b: parts(page, "#chat-b") };
 }
 
-/** Calls `send` in the page; returns `{ok, value}` or `{ok: false, error: {...fields}}`. */
-function send(page, id, text) {
-  return page.evaluate(
-    async ([id, text]) => {
-      try {
-        return { ok: true, value: await document.getElementById(id).send(text) };
-      } catch (e) {
-        return { ok: false, isError: e instanceof Error, error: { ...e, message: e.message } };
-      }
-    },
-    [id, text],
-  );
-}
+/** Calls `send` of element `id` in the page (see `sendIn`). */
+const send = (page, id, text) => sendIn(page, id, text);
 
 /** Starts recording the element's events (with their flags) in the page. */
 function recordEvents(page, id) {

@@ -106,3 +106,17 @@ export function parts(page, host = "foundry-chat") {
     error: part("error"),
   };
 }
+
+/** Calls element `id`'s `send` in the page; `{ok, value}` or `{ok: false, error: {...fields}}`. */
+export function sendIn(page, id, text, options) {
+  return page.evaluate(
+    async ([id, text, options]) => {
+      try {
+        return { ok: true, value: await document.getElementById(id).send(text, options) };
+      } catch (e) {
+        return { ok: false, isError: e instanceof Error, error: { ...e, message: e.message } };
+      }
+    },
+    [id, text, options],
+  );
+}

@@ -5,7 +5,7 @@
 // parameters, the previous-response-id fallback and a conversation that changes style.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, openPage, parts } from "./harness.mjs";
+import { startServer, launchBrowser, openPage, parts, sendIn } from "./harness.mjs";
 
 let server;
 let browser;
@@ -48,19 +48,8 @@ function setAttributes(page, attrs) {
   }, attrs);
 }
 
-/** Calls chat-a's `send` in the page; `{ok, value}` or `{ok: false, error: {...fields}}`. */
-function send(page, text, options) {
-  return page.evaluate(
-    async ([text, options]) => {
-      try {
-        return { ok: true, value: await document.getElementById("chat-a").send(text, options) };
-      } catch (e) {
-        return { ok: false, isError: e instanceof Error, error: { ...e, message: e.message } };
-      }
-    },
-    [text, options],
-  );
-}
+/** Calls chat-a's `send` in the page (see `sendIn`). */
+const send = (page, text, options) => sendIn(page, "chat-a", text, options);
 
 function messages(page) {
   return page.evaluate(() => document.getElementById("chat-a").messages);
