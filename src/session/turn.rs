@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use chat_core::error::ChatError;
-use chat_core::responses::{is_unknown_previous_response, Chain};
+use chat_core::responses::Chain;
 use chat_core::stream::{Accumulate, Accumulator};
 use chat_core::tools::ToolDefinition;
 use chat_core::transcript::{cancel_unanswered_tool_calls, Entry};
@@ -133,13 +133,8 @@ impl ChatController {
             let Attempt { entry, retry } = self.attempt(&id, tools, chain).await;
             // The server no longer knows the reply this request chained on (expired, or
             // never stored): send the whole history once, at once.
-            if chain == Chain::AfterLastStored
-                && entry
-                    .error
-                    .as_ref()
-                    .is_some_and(is_unknown_previous_response)
-            {
-                chain = Chain::Restart;
+            if let Some(next) = entry.error.as_ref().and_then(|e| chain.after_failure(e)) {
+                chain = next;
                 continue;
             }
             let Some(error) = retry else { return entry };

@@ -31,6 +31,16 @@ pub fn is_unknown_previous_response(error: &ChatError) -> bool {
     names_previous && message.contains("not found")
 }
 
+impl Chain {
+    /// What to send after a request in this mode failed with `error`: the whole history
+    /// again ([`Chain::Restart`]) when a chained request's previous response is unknown to
+    /// the server; `None` when the failure stands.
+    pub fn after_failure(self, error: &ChatError) -> Option<Chain> {
+        (self == Chain::AfterLastStored && is_unknown_previous_response(error))
+            .then_some(Chain::Restart)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +77,24 @@ mod tests {
             None,
         );
         assert!(!is_unknown_previous_response(&model));
+    }
+
+    #[test]
+    fn only_a_chained_request_whose_previous_response_is_unknown_restarts() {
+        let unknown = ChatError {
+            code: Some(PREVIOUS_RESPONSE_NOT_FOUND.to_owned()),
+            ..ChatError::new(
+                ErrorKind::BadRequest,
+                "Previous response with id 'r' is gone.",
+            )
+        };
+        let other = ChatError::new(ErrorKind::BadRequest, "Invalid value for 'input'.");
+        assert_eq!(
+            Chain::AfterLastStored.after_failure(&unknown),
+            Some(Chain::Restart)
+        );
+        assert_eq!(Chain::AfterLastStored.after_failure(&other), None);
+        assert_eq!(Chain::Restart.after_failure(&unknown), None);
+        assert_eq!(Chain::Full.after_failure(&unknown), None);
     }
 }
