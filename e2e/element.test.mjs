@@ -456,10 +456,26 @@ test("persist saves the transcript after each entry and restores it on load, wit
   await chat.input.waitFor();
   const r = await page.evaluate(() => document.querySelector("foundry-chat").send("hello"));
   assert.equal(r.role, "assistant");
-  const stored = await page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
-  assert.deepEqual(Object.keys(stored), ["foundry-chat"]);
-  assert.equal(JSON.parse(stored["foundry-chat"]).length, 2);
-  assert.ok(Object.values(stored).every((v) => !v.includes("demo-key")), "the api key is not stored");
+  // The transcript is in IndexedDB now (e2e/conversations.test.mjs); read every record.
+  const stored = await page.waitForFunction(async () => {
+    const db = await new Promise((resolve) => {
+      const open = indexedDB.open("foundry-chat");
+      open.onsuccess = () => resolve(open.result);
+    });
+    const all = (name) =>
+      new Promise((resolve) => {
+        const request = db.transaction(name).objectStore(name).getAll();
+        request.onsuccess = () => resolve(request.result);
+      });
+    const [meta, body] = [await all("meta"), await all("body")];
+    db.close();
+    if (meta.length !== 1 || meta[0].message_count !== 2) return false;
+    return { meta, body, local: Object.fromEntries(Object.entries(localStorage)) };
+  }).then((h) => h.jsonValue());
+  assert.deepEqual(Object.keys(stored.local), [], "nothing in localStorage");
+  assert.equal(stored.meta[0].ns, "foundry-chat", "under the persist key");
+  assert.equal(JSON.parse(stored.body[0].entries).length, 2);
+  assert.ok(!JSON.stringify(stored).includes("demo-key"), "the api key is not stored");
   await page.reload();
   await chat.input.waitFor();
   await chat.assistant.first().waitFor();

@@ -51,7 +51,7 @@ async function chatPage() {
   page.on("request", (r) => {
     if (r.url().includes("/chat/completions")) requests.push(r);
   });
-  const picker = chat.root.locator('input[type="file"]');
+  const picker = chat.root.locator('form input[type="file"]');
   return { ...opened, chat, requests, picker };
 }
 

@@ -15,10 +15,15 @@ const ATTRIBUTES = [
   "settings",
   "tools",
   "previous-response-id",
+  "conversations",
 ];
 
+// `conversations` is an attribute only: the property of that name is the method.
+const camel = (a) => a.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+const REFLECTED = ATTRIBUTES.filter((a) => a !== "conversations");
+
 const PROPERTIES = [
-  ...ATTRIBUTES.map((a) => a.replace(/-([a-z])/g, (_, c) => c.toUpperCase())),
+  ...REFLECTED.map(camel),
   "messages",
   "params",
   "toolChoice",
@@ -138,12 +143,40 @@ export function defineFoundryChat(tag, create) {
     modelInfo() {
       return this._core.modelInfo();
     }
+
+    get conversationId() {
+      return this._core.conversationId();
+    }
+
+    conversations() {
+      return this._core.conversationCall("list");
+    }
+
+    openConversation(id) {
+      return this._core.conversationCall("open", String(id));
+    }
+
+    deleteConversation(id) {
+      return this._core.conversationCall("delete", String(id));
+    }
+
+    renameConversation(id, title) {
+      return this._core.conversationCall("rename", String(id), String(title ?? ""));
+    }
+
+    exportConversations(options) {
+      return this._core.conversationCall("export", options);
+    }
+
+    importConversations(text) {
+      return this._core.conversationCall("import", text);
+    }
   }
 
   // Every attribute is also a property (`api-style` ↔ `apiStyle`) that reads and writes
   // the attribute, so the two always agree; `null` removes the attribute.
-  for (const attribute of ATTRIBUTES) {
-    const property = attribute.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+  for (const attribute of REFLECTED) {
+    const property = camel(attribute);
     Object.defineProperty(FoundryChat.prototype, property, {
       configurable: true,
       enumerable: true,

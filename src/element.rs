@@ -79,13 +79,16 @@ impl ElementCore {
         }
     }
 
-    /// Loads what is stored under the `persist` key, once per key.
+    /// Loads what is stored under the `persist` key, once per key (no key: nothing is
+    /// stored from now on).
     fn restore(&self) {
         let Some(key) = self
             .controller
             .settings
             .with_untracked(|s| s.persist.clone())
         else {
+            self.restored.borrow_mut().take();
+            self.controller.attach_library(None);
             return;
         };
         if self.restored.borrow().as_deref() == Some(key.as_str()) {
@@ -93,9 +96,7 @@ impl ElementCore {
         }
         *self.restored.borrow_mut() = Some(key.clone());
         self.controller.settings.update(persist::load_settings);
-        if let Some(entries) = persist::load_transcript(&key) {
-            self.controller.set_entries(entries);
-        }
+        self.controller.attach_library(Some(key));
     }
 
     pub fn connected(&self) -> Result<(), JsValue> {
@@ -313,38 +314,52 @@ impl ElementCore {
         self.controller.unregister_tool(name)
     }
 
+    /// `conversationId`: the conversation on screen.
+    #[wasm_bindgen(js_name = conversationId)]
+    pub fn conversation_id(&self) -> String {
+        self.controller.open_id()
+    }
+
+    /// The conversation methods (`conversations()`, `openConversation(id)`, …): one entry
+    /// point, `op` naming the method (see `ChatController::conversation_call`).
+    #[wasm_bindgen(js_name = conversationCall)]
+    pub fn conversation_call(&self, op: String, a: JsValue, b: JsValue) -> js_sys::Promise {
+        let c = self.controller.clone();
+        promise(async move { c.conversation_call(&op, a, b).await })
+    }
+
     /// `modelInfo()`: what `/info` (or the `/models` entry of `model`) says.
     #[wasm_bindgen(js_name = modelInfo)]
     pub fn model_info(&self) -> js_sys::Promise {
         let controller = self.controller.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            controller
-                .fetch_model_info()
-                .await
-                .map(|info| to_js(&info))
-                .map_err(|e| error_to_js(&e))
-        })
+        promise(async move { controller.fetch_model_info().await.map(|info| to_js(&info)) })
     }
 }
 
-/// Saves the transcript under the `persist` key whenever it changes (finished entries
-/// only: the streaming reply lives elsewhere). Disposed with the mounted UI.
+/// Stores the open conversation whenever its entries change (finished entries only: the
+/// streaming reply lives elsewhere). Disposed with the mounted UI.
 fn save_when_changed(controller: &ChatController) {
-    let settings = controller.settings.clone();
+    let controller = controller.clone();
     let entries = controller.entries.clone();
     Effect::new(move |_| {
-        if let Some(key) = settings.with(|s| s.persist.clone()) {
-            entries.with(|e| persist::save_transcript(&key, e));
-        }
+        entries.track();
+        controller.entries_changed();
     });
 }
 
-fn is_unset(value: &JsValue) -> bool {
+/// A promise of `work`'s value; its error rejects it as an error object.
+fn promise(
+    work: impl std::future::Future<Output = Result<JsValue, ChatError>> + 'static,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { work.await.map_err(|e| error_to_js(&e)) })
+}
+
+pub(crate) fn is_unset(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
 }
 
 /// Reads a JS value through JSON into `T`; the error names `field`.
-fn from_js<T: DeserializeOwned>(field: &str, value: &JsValue) -> Result<T, ChatError> {
+pub(crate) fn from_js<T: DeserializeOwned>(field: &str, value: &JsValue) -> Result<T, ChatError> {
     let json = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())

@@ -1,5 +1,6 @@
-//! The `persist` attribute: the transcript and the settings-panel choices kept in
-//! localStorage under the element's key. Nothing is stored without the attribute, and the
+//! The `persist` attribute: the settings-panel choices kept in localStorage under the
+//! element's key (and the transcript older versions kept there, read once to be moved into
+//! the conversation store). Nothing is stored without the attribute, and the
 //! key or token only when the user ticked "remember" in the settings panel. The settings are
 //! stored as [`Settings`]' own JSON (its serde schema), so every field the panel edits is kept.
 
@@ -16,22 +17,17 @@ fn settings_key(key: &str) -> String {
     format!("{key}:settings")
 }
 
-/// The transcript stored under `key`, when there is a valid one.
+/// The transcript older versions stored under `key` in localStorage, when there is a
+/// valid one (the conversation store moves it into IndexedDB).
 pub fn load_transcript(key: &str) -> Option<Vec<Entry>> {
     let text = storage()?.get_item(key).ok().flatten()?;
     serde_json::from_str(&text).ok()
 }
 
-/// Stores the transcript under `key` (an empty one removes the item).
-pub fn save_transcript(key: &str, entries: &[Entry]) {
-    let Some(storage) = storage() else { return };
-    if entries.is_empty() {
+/// Removes that older copy, once moved.
+pub fn remove_transcript(key: &str) {
+    if let Some(storage) = storage() {
         let _ = storage.remove_item(key);
-        return;
-    }
-    if let Ok(text) = serde_json::to_string(entries) {
-        // A full storage quota leaves the previous copy: the conversation itself is intact.
-        let _ = storage.set_item(key, &text);
     }
 }
 
@@ -103,12 +99,16 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn a_transcript_round_trips_and_an_empty_one_is_removed() {
+    fn an_older_transcript_is_read_and_removed() {
         let key = "fc-test-transcript";
         let entries = vec![Entry::new("u1", Message::user("hello"))];
-        save_transcript(key, &entries);
+        let json = serde_json::to_string(&entries).expect("json");
+        storage()
+            .expect("local storage")
+            .set_item(key, &json)
+            .expect("stored");
         assert_eq!(load_transcript(key), Some(entries));
-        save_transcript(key, &[]);
+        remove_transcript(key);
         assert_eq!(load_transcript(key), None);
     }
 

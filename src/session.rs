@@ -4,6 +4,7 @@
 
 mod exchange;
 pub(crate) mod js;
+mod library;
 mod pacing;
 mod tools;
 mod turn;
@@ -16,6 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+use chat_core::conversation::Meta;
 use chat_core::error::ChatError;
 use chat_core::image::{ImageError, ImageOptions};
 use chat_core::request::ModelInfo;
@@ -73,6 +75,12 @@ pub struct ChatController {
     pub tool_runs: ArcRwSignal<HashMap<String, ToolRun>>,
     /// A notice about the last turn (e.g. the tool round limit), until the next one.
     pub notice: ArcRwSignal<Option<String>>,
+    /// The stored conversations (with `persist`), newest first.
+    pub conversations: ArcRwSignal<Vec<Meta>>,
+    /// The id of the conversation on screen.
+    pub conversation_id: ArcRwSignal<String>,
+    /// Why conversations are not being saved, or another storage event, until dismissed.
+    pub storage_notice: ArcRwSignal<Option<String>>,
 }
 
 struct Inner {
@@ -97,11 +105,15 @@ struct Inner {
     always_allowed: RefCell<HashSet<String>>,
     /// The signals of the host-page handlers running now (Stop fires them).
     tool_aborts: RefCell<Vec<web_sys::AbortController>>,
+    /// The stored conversations and the one on screen.
+    library: library::Library,
 }
 
 impl ChatController {
     pub fn new(host: HtmlElement) -> Self {
         let live = ArcRwSignal::new(None);
+        let library = library::Library::new();
+        let first_id = library.open_id();
         Self {
             inner: SendWrapper::new(Rc::new(Inner {
                 host,
@@ -116,6 +128,7 @@ impl ChatController {
                 always_allowed: RefCell::new(HashSet::new()),
                 tool_aborts: RefCell::new(Vec::new()),
                 epoch: Cell::new(0),
+                library,
             })),
             settings: ArcRwSignal::new(Settings::default()),
             entries: ArcRwSignal::new(Vec::new()),
@@ -126,6 +139,9 @@ impl ChatController {
             retry_wait: ArcRwSignal::new(None),
             tool_runs: ArcRwSignal::new(HashMap::new()),
             notice: ArcRwSignal::new(None),
+            conversations: ArcRwSignal::new(Vec::new()),
+            conversation_id: ArcRwSignal::new(first_id),
+            storage_notice: ArcRwSignal::new(None),
         }
     }
 
@@ -285,9 +301,10 @@ impl ChatController {
         self.cancel_tools();
     }
 
-    /// Empties the conversation (stopping any reply in progress).
+    /// Starts a new conversation (stopping any reply in progress); with `persist`, the
+    /// previous one stays in the list.
     pub fn clear(&self) {
-        self.set_entries(Vec::new());
+        self.new_conversation();
     }
 
     fn set_status(&self, status: Status) {

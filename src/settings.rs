@@ -128,9 +128,13 @@ pub struct Settings {
     pub settings_hidden: bool,
     pub params: Params,
     pub extra_params: Map<String, Value>,
-    /// `persist`: the localStorage key of this conversation; `None`: nothing is stored.
+    /// `persist`: the key the conversations and settings are stored under; `None`: nothing
+    /// is stored.
     #[serde(skip)]
     pub persist: Option<String>,
+    /// `conversations="list"`: show the list of stored conversations.
+    #[serde(skip)]
+    pub conversation_list: bool,
     /// `tools`: the built-in tools to offer (stored by name; unknown names are dropped).
     #[serde(default, with = "tool_names")]
     pub tools: Vec<BuiltinTool>,
@@ -195,6 +199,7 @@ impl Default for Settings {
             params: Params::default(),
             extra_params: Map::new(),
             persist: None,
+            conversation_list: false,
             tools: Vec::new(),
             tool_choice: None,
             max_tool_rounds: default_rounds(),
@@ -224,6 +229,7 @@ impl Settings {
         self.theme = page.theme;
         self.settings_hidden = page.settings_hidden;
         self.persist = page.persist.clone();
+        self.conversation_list = page.conversation_list;
         if !self.remember_key {
             self.api_key = page.api_key.clone();
         }
@@ -260,6 +266,7 @@ impl Settings {
             "theme" => self.theme = parse_or_default(value),
             "settings" => self.settings_hidden = value.map(str::trim) == Some("hidden"),
             "persist" => self.persist = non_empty(value),
+            "conversations" => self.conversation_list = value.map(str::trim) == Some("list"),
             "previous-response-id" => {
                 self.previous_response_id = value.map(str::trim) == Some("on");
             }

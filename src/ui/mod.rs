@@ -2,6 +2,7 @@
 
 mod attach;
 mod composer;
+mod conversations;
 mod markdown;
 mod message;
 mod settings;
@@ -31,18 +32,43 @@ pub fn App(controller: ChatController) -> impl IntoView {
     let announcement = controller.announcement.clone();
     let attachments = attach::Attachments::provide();
     let drop_target = controller.clone();
+    let listed = {
+        let settings = controller.settings.clone();
+        move || settings.with(|s| s.conversation_list && s.persist.is_some())
+    };
+    // The list as a drawer (in a narrow chat): open or not.
+    let drawer = RwSignal::new(false);
+    provide_context(Drawer(drawer));
+    let storage_notice = controller.storage_notice.clone();
     view! {
         <div class="fc-app" data-theme=theme
             on:dragover=move |ev| attachments.drag_over(&ev)
             on:dragleave=move |ev| attachments.drag_leave(&ev)
             on:drop=move |ev| attachments.drop(&drop_target, &ev)>
-            <Header/>
-            <MessageList/>
-            <Composer/>
+            <Show when=listed.clone()>
+                <conversations::ConversationList open=drawer/>
+            </Show>
+            <div class="fc-main">
+                <Header/>
+                <MessageList/>
+                {move || storage_notice.get().map(|n| view! {
+                    <p class="fc-notice fc-storage-notice" part="notice" role="alert">{n} " "
+                        <button type="button" on:click={
+                            let storage_notice = storage_notice.clone();
+                            move |_| storage_notice.set(None)
+                        }>"Dismiss"</button>
+                    </p>
+                })}
+                <Composer/>
+            </div>
             <div class="fc-sr" role="status" aria-live="polite">{move || announcement.get()}</div>
         </div>
     }
 }
+
+/// Whether the conversation list's drawer is open (narrow chats only).
+#[derive(Clone, Copy)]
+struct Drawer(RwSignal<bool>);
 
 #[component]
 fn Header() -> impl IntoView {
@@ -94,8 +120,18 @@ fn Header() -> impl IntoView {
         let controller = controller.clone();
         move |_| controller.clear()
     };
+    let listed = {
+        let settings = controller.settings.clone();
+        move || settings.with(|s| s.conversation_list && s.persist.is_some())
+    };
+    let drawer = expect_context::<Drawer>().0;
     view! {
         <header class="fc-header">
+            <Show when=listed>
+                <button type="button" class="fc-list-toggle" aria-label="Conversations"
+                    aria-expanded=move || drawer.get().to_string()
+                    on:click=move |_| drawer.update(|o| *o = !*o)>"☰"</button>
+            </Show>
             <span class="fc-title">{title} <small>{detail}</small></span>
             <button type="button" on:click=clear title="Start a new conversation">"New chat"</button>
             <Show when=move || !hidden.get()>

@@ -6,6 +6,19 @@ use serde::{Deserialize, Serialize};
 use crate::transcript::Entry;
 use crate::types::{Content, Part, Role};
 
+/// `text` in lower case: the browser's own `toLowerCase` in wasm (std's would link its
+/// ~12 KB of Unicode case tables), std's natively.
+#[cfg(target_arch = "wasm32")]
+pub fn lower(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
+}
+
+/// `text` in lower case (std's; the browser's in wasm).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn lower(text: &str) -> String {
+    text.to_lowercase()
+}
+
 /// Longest automatic title, in chars.
 pub const TITLE_CHARS: usize = 60;
 
@@ -64,34 +77,117 @@ pub fn title_of(entries: &[Entry]) -> Option<String> {
     Some(title)
 }
 
-impl Conversation {
+/// What the store keeps beside a conversation's entries: the list's fields and the text
+/// search reads, so that listing and searching never load a transcript.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub id: String,
+    pub title: String,
+    /// True once the user named it: the title no longer follows the first message.
+    #[serde(default)]
+    pub renamed: bool,
+    /// Milliseconds since the epoch.
+    pub created_at: f64,
+    pub updated_at: f64,
+    pub message_count: usize,
+    /// Every message's text, lower-cased.
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_style: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The store's revision of the record (each write adds one).
+    #[serde(default)]
+    pub rev: u64,
+}
+
+/// The title a conversation without a name of its own shows.
+pub const UNTITLED: &str = "New conversation";
+
+impl Meta {
+    /// The record of `entries`; `name` is the user's title, if they gave one.
+    pub fn of(
+        id: &str,
+        created_at: f64,
+        updated_at: f64,
+        entries: &[Entry],
+        name: Option<&str>,
+    ) -> Self {
+        Meta {
+            id: id.to_owned(),
+            title: name
+                .map(str::to_owned)
+                .or_else(|| title_of(entries))
+                .unwrap_or_else(|| UNTITLED.to_owned()),
+            renamed: name.is_some(),
+            created_at,
+            updated_at,
+            message_count: entries.len(),
+            text: entries
+                .iter()
+                .map(|e| lower(&text_of(e.message.content())))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            api_style: None,
+            model: None,
+            rev: 0,
+        }
+    }
+
     pub fn summary(&self) -> Summary {
         Summary {
             id: self.id.clone(),
             title: self.title.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
-            message_count: self.entries.len(),
+            message_count: self.message_count,
         }
     }
 
     /// Case-insensitive match of `query` in the title or any message's text.
     pub fn matches(&self, query: &str) -> bool {
-        let query = query.trim().to_lowercase();
-        query.is_empty()
-            || self.title.to_lowercase().contains(&query)
-            || self
-                .entries
-                .iter()
-                .any(|e| text_of(e.message.content()).to_lowercase().contains(&query))
+        let query = lower(query.trim());
+        query.is_empty() || lower(&self.title).contains(&query) || self.text.contains(&query)
+    }
+
+    /// The whole conversation, for an export.
+    pub fn with_entries(&self, entries: Vec<Entry>) -> Conversation {
+        Conversation {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            entries,
+            api_style: self.api_style.clone(),
+            model: self.model.clone(),
+        }
     }
 }
 
-/// Summaries, newest (`updated_at`) first.
-pub fn list(conversations: &[Conversation]) -> Vec<Summary> {
-    let mut out: Vec<Summary> = conversations.iter().map(Conversation::summary).collect();
-    out.sort_by(|a, b| b.updated_at.total_cmp(&a.updated_at));
-    out
+impl Conversation {
+    /// Its store record: a title that is not the automatic one counts as the user's.
+    pub fn meta(&self) -> Meta {
+        let name = (title_of(&self.entries).as_deref() != Some(self.title.as_str())
+            && self.title != UNTITLED)
+            .then_some(self.title.as_str());
+        Meta {
+            api_style: self.api_style.clone(),
+            model: self.model.clone(),
+            ..Meta::of(
+                &self.id,
+                self.created_at,
+                self.updated_at,
+                &self.entries,
+                name,
+            )
+        }
+    }
+}
+
+/// Newest (`updated_at`) first.
+pub fn newest_first(metas: &mut [Meta]) {
+    metas.sort_by(|a, b| b.updated_at.total_cmp(&a.updated_at));
 }
 
 /// The export file's shape.
@@ -126,6 +222,15 @@ pub fn import_json(text: &str) -> Result<Vec<Conversation>, String> {
     for (i, c) in file.conversations.iter().enumerate() {
         if c.id.trim().is_empty() {
             return Err(format!("conversation {i} has an empty id"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for entry in &c.entries {
+            if entry.id.is_empty() || !seen.insert(entry.id.as_str()) {
+                return Err(format!(
+                    "conversation {i} ({:?}): the entry id {:?} is empty or used twice",
+                    c.title, entry.id
+                ));
+            }
         }
     }
     Ok(file.conversations)
@@ -201,19 +306,37 @@ mod tests {
     }
 
     #[test]
-    fn list_is_newest_first_with_counts() {
-        let l = list(&[convo("old", 1.0, "x"), convo("new", 5.0, "y")]);
-        assert_eq!(l[0].id, "new");
-        assert_eq!(l[1].id, "old");
-        assert_eq!(l[0].message_count, 2);
+    fn newest_first_with_counts() {
+        let mut metas = vec![convo("old", 1.0, "x").meta(), convo("new", 5.0, "y").meta()];
+        newest_first(&mut metas);
+        assert_eq!(metas[0].id, "new");
+        assert_eq!(metas[1].id, "old");
+        assert_eq!(metas[0].summary().message_count, 2);
     }
 
     #[test]
     fn search_covers_titles_and_message_text() {
-        let c = convo("1", 1.0, "About Otters");
-        assert!(c.matches("otters"));
-        assert!(c.matches("FERRETS"));
-        assert!(!c.matches("badgers"));
+        let meta = convo("1", 1.0, "About Otters").meta();
+        assert!(meta.matches("otters"));
+        assert!(meta.matches("FERRETS"));
+        assert!(meta.matches("  "));
+        assert!(!meta.matches("badgers"));
+        assert!(!meta.text.contains("base64"), "images are not searched");
+    }
+
+    #[test]
+    fn a_title_of_its_own_is_kept_and_the_automatic_one_follows_the_first_message() {
+        let c = convo("1", 1.0, "Hello there");
+        assert!(!c.meta().renamed);
+        let named = Conversation {
+            title: "Trip plans".into(),
+            ..c.clone()
+        };
+        let meta = named.meta();
+        assert!(meta.renamed);
+        assert_eq!(meta.title, "Trip plans");
+        assert_eq!(meta.with_entries(c.entries.clone()), named);
+        assert_eq!(Meta::of("2", 1.0, 1.0, &[], None).title, UNTITLED);
     }
 
     #[test]
@@ -235,6 +358,10 @@ mod tests {
             import_json(&bad).unwrap_err(),
             "conversation 0 has an empty id"
         );
+        let mut twice = convo("3", 1.0, "a");
+        twice.entries[1].id = "a".into();
+        let err = import_json(&export_json(&[twice]).expect("export")).unwrap_err();
+        assert!(err.contains("used twice"), "{err}");
     }
 
     #[test]
