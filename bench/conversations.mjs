@@ -2,15 +2,22 @@
 //  - open: a stored conversation of 200 messages (100 markdown answers) opened with
 //    openConversation(id) from an empty chat → the last message painted (two frames after it
 //    is in the DOM);
-//  - list: 1,000 stored conversations, page reload → every row of the list painted; then a
-//    search typed into the list's field → the filtered rows painted.
+//  - list: 1,000 stored conversations, page reload → every row of the list painted (the
+//    load also reopens the newest one, the 200-message conversation), and when the composer
+//    became usable (the start-up benchmark's probe); then a search typed into the list's
+//    field → the filtered rows painted.
 // Median of N runs (each in the same page, the store already filled).
 //
 //   node bench/conversations.mjs [--runs 9] [--name RESULT] [--dist DIR] [--dev-server PATH]
-import { distDir, launchBrowser, makeSite, median, newContext, option, printTable, startDevServer, writeResult } from "./lib/env.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH, distDir, launchBrowser, makeSite, median, newContext, option, printTable, startDevServer, writeResult } from "./lib/env.mjs";
 
 const RUNS = Number(option("runs", "BENCH_RUNS_CONVERSATIONS", "9"));
 const LIST = 1000;
+// The start-up benchmark's probe: when the composer became usable (ms since navigation start).
+const ADAPTERS = readFileSync(join(BENCH, "lib/adapters.js"), "utf8");
+const PROBE = readFileSync(join(BENCH, "lib/startup-probe.js"), "utf8");
 
 /** One export file: `count` conversations of `messages` messages each. */
 function exportFile(count, messages, first = 0) {
@@ -51,6 +58,8 @@ const raw = {};
 try {
   const context = await newContext(browser);
   await context.addInitScript(paintedAfter);
+  await context.addInitScript(ADAPTERS);
+  await context.addInitScript(PROBE);
   const page = await context.newPage();
   await page.goto(`${server.origin}/index.html`);
   await page.waitForFunction(() => document.querySelector("foundry-chat")?.shadowRoot?.querySelector('[part~="input"]'));
@@ -78,6 +87,7 @@ try {
   await page.evaluate((text) => document.querySelector("foundry-chat").importConversations(text), exportFile(LIST - 1, 4, 1));
   const listed = [];
   const search = [];
+  const composer = [];
   for (let i = 0; i < RUNS; i++) {
     await page.reload();
     const t = await page.evaluate(
@@ -86,6 +96,7 @@ try {
       LIST,
     );
     listed.push(t);
+    composer.push(await page.evaluate(() => window.__composerReady));
     search.push(
       await page.evaluate(async () => {
         const root = document.querySelector("foundry-chat").shadowRoot;
@@ -102,6 +113,8 @@ try {
   }
   raw.list_1000 = listed;
   raw.search_1000 = search;
+  raw.composer_1000 = composer;
+  rows.push({ case: `with ${LIST} stored (warm): navigation → composer usable`, median_ms: median(composer), min_ms: Math.min(...composer), runs: RUNS });
   rows.push({ case: `list of ${LIST} conversations: navigation → every row painted`, median_ms: median(listed), min_ms: Math.min(...listed), runs: RUNS });
   rows.push({ case: `search "zebra" in ${LIST} (title + text) → 10 rows painted`, median_ms: median(search), min_ms: Math.min(...search), runs: RUNS });
   await context.close();

@@ -295,6 +295,43 @@ test("delete with undo in the list; rename by F2 and by the API; unknown ids rej
   await context.close();
 });
 
+test("opening another conversation or New chat during a reply stops it and keeps its partial text in its own", async () => {
+  const { page, context, chat, problems } = await app();
+  await say(page, "the other one");
+  const other = await page.evaluate(() => window.el().conversationId);
+  await page.evaluate(() => window.el().clear());
+  for (const how of ["open", "new chat"]) {
+    const streaming = await page.evaluate(() => {
+      window.pending = window.el().send("slow");
+      return window.el().conversationId;
+    });
+    // "slow": about 40 tokens, 100 ms apart; a few are in after 700 ms.
+    await page.waitForTimeout(700);
+    if (how === "open") {
+      await page.evaluate((id) => window.el().openConversation(id), other);
+    } else {
+      await chat.root.locator(".fc-list").getByRole("button", { name: "New chat" }).click();
+      await page.waitForFunction((id) => window.el().conversationId !== id, streaming);
+    }
+    const partial = await page.evaluate(() => window.pending);
+    assert.equal(partial.stopped, true, how);
+    assert.ok(partial.content.length > 0, `${how}: ${JSON.stringify(partial)}`);
+    const kept = await page.evaluate(async (id) => {
+      for (;;) {
+        const c = (await window.el().conversations()).find((c) => c.id === id);
+        if (c?.message_count === 2) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await window.el().openConversation(id);
+      return window.el().messages;
+    }, streaming);
+    assert.deepEqual(kept.at(-1), partial, `${how}: the stopped reply is stored with its conversation`);
+    await page.evaluate(() => window.el().clear());
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("two tabs see the same list and never overwrite each other's conversation", async () => {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   const a = await app({}, context);

@@ -69,16 +69,17 @@ export function storeGet(ns, id) {
 
 /**
  * Writes one conversation unless another writer got there first: `baseRev` is the revision
- * this copy was read at (0 for a copy never stored). Resolves with the new revision, or -1
- * when the stored revision is another one (then nothing is written).
+ * this copy was read at (0 for a copy never stored). Resolves with the new revision; with -1
+ * when the stored revision is another one, -2 when the conversation was deleted since (then
+ * nothing is written).
  */
 export function storeSave(ns, meta, entries, baseRev) {
   return transaction("readwrite", (s, out) => {
     const current = s.meta.get([ns, meta.id]);
     current.onsuccess = () => {
       const stored = current.result;
-      if (stored && stored.rev !== baseRev) {
-        out.value = -1;
+      if (stored ? stored.rev !== baseRev : baseRev !== 0) {
+        out.value = stored ? -1 : -2;
         return;
       }
       const rev = (stored ? stored.rev : 0) + 1;

@@ -401,7 +401,8 @@ impl ChatController {
         });
     }
 
-    /// Writes one snapshot; another tab's newer copy makes ours a new conversation.
+    /// Writes one snapshot; another tab's newer copy makes ours a new conversation, and a
+    /// conversation deleted meanwhile is written again only while it is on screen.
     async fn write(&self, ns: &str, mut snapshot: Snapshot) {
         let library = self.library();
         for _ in 0..2 {
@@ -415,6 +416,12 @@ impl ChatController {
             .await;
             let still_open = library.open.borrow().id == snapshot.open.id;
             match result.map(|rev| rev.as_f64().unwrap_or(-1.0)) {
+                Ok(-2.0) if !still_open => return,
+                Ok(-2.0) => {
+                    library.open.borrow_mut().rev = 0;
+                    snapshot.open.rev = 0;
+                    snapshot.meta.rev = 0;
+                }
                 Ok(rev) if rev >= 0.0 => {
                     if still_open {
                         library.open.borrow_mut().rev = rev as u64;
@@ -453,11 +460,41 @@ impl ChatController {
         }
     }
 
-    /// Starts a new, empty conversation; the one on screen stays in the list.
+    /// Starts a new, empty conversation; the one on screen stays in the list (with the
+    /// partial text of a reply in progress, which is stopped first).
     pub fn new_conversation(&self) {
+        if !self.busy() {
+            return self.start_fresh();
+        }
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            this.settle_reply().await;
+            this.start_fresh();
+        });
+    }
+
+    fn start_fresh(&self) {
         self.set_open(Open::fresh());
         self.library().stored_hash.set(0);
         self.set_entries(Vec::new());
+    }
+
+    /// Stops a reply in progress and waits until its partial entry is in the transcript and
+    /// handed to the store, so that switching conversations loses nothing of it.
+    async fn settle_reply(&self) {
+        if !self.busy() {
+            return;
+        }
+        self.stop();
+        // A stop ends the turn within a few ms; never wait more than 2 s.
+        for _ in 0..200 {
+            if !self.busy() {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(10).await;
+        }
+        // The entries' effect (which snapshots them for the store) runs before the switch.
+        gloo_timers::future::TimeoutFuture::new(0).await;
     }
 
     /// The element's conversation methods, by name: `list` (`conversations()`), `open`,
@@ -522,10 +559,11 @@ impl ChatController {
             .with_untracked(|l| l.iter().map(Meta::summary).collect()))
     }
 
-    /// `openConversation(id)`: stops a reply in progress and shows conversation `id`.
+    /// `openConversation(id)`: stops a reply in progress (its partial text stays in its
+    /// conversation) and shows conversation `id`.
     pub async fn open_conversation(&self, id: &str) -> Result<(), ChatError> {
         let ns = self.namespace()?;
-        self.stop();
+        self.settle_reply().await;
         self.load_conversation(&ns, id).await
     }
 
@@ -557,6 +595,9 @@ impl ChatController {
     /// open conversation starts a new one.
     pub async fn delete_conversation(&self, id: &str) -> Result<Conversation, ChatError> {
         let ns = self.namespace()?;
+        if id == self.open_id() {
+            self.settle_reply().await;
+        }
         let removed = self.read_conversations(&ns, &[id.to_owned()]).await?;
         wait(store_delete(&ns, id))
             .await
