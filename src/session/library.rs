@@ -215,18 +215,27 @@ impl ChatController {
         }
         *library.ns.borrow_mut() = ns.clone();
         self.set_open(Open::fresh());
-        library.channel.borrow_mut().take();
+        if let Some(channel) = library.channel.borrow_mut().take() {
+            if let Ok(close) = js_sys::Reflect::get(&channel, &"close".into()) {
+                let _ = close.unchecked_ref::<js_sys::Function>().call0(&channel);
+            }
+        }
         self.conversations.set(Vec::new());
         let Some(ns) = ns else { return };
         let this = self.clone();
-        let on_message = Listener::new(move |data: JsValue| {
-            this.remote_change(&data);
-        });
-        *library.channel.borrow_mut() = Some(store_channel(&ns, &on_message));
-        *library.on_message.borrow_mut() = Some(on_message);
-        let this = self.clone();
         let epoch = self.inner.epoch.get();
         wasm_bindgen_futures::spawn_local(async move {
+            // After the chat has mounted and painted its composer: nothing here is needed
+            // before the first paint.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            let library = this.library();
+            if library.ns.borrow().as_deref() != Some(ns.as_str()) {
+                return;
+            }
+            let listener = this.clone();
+            let on_message = Listener::new(move |data: JsValue| listener.remote_change(&data));
+            *library.channel.borrow_mut() = Some(store_channel(&ns, &on_message));
+            *library.on_message.borrow_mut() = Some(on_message);
             this.migrate(&ns).await;
             this.refresh_list().await;
             let untouched =

@@ -39,6 +39,10 @@ pub fn App(controller: ChatController) -> impl IntoView {
     // The list as a drawer (in a narrow chat): open or not.
     let drawer = RwSignal::new(false);
     provide_context(Drawer(drawer));
+    // The list is built a frame after the chat (its place kept empty): the composer is
+    // usable first.
+    let built = RwSignal::new(false);
+    request_animation_frame(move || built.set(true));
     let storage_notice = controller.storage_notice.clone();
     view! {
         <div class="fc-app" data-theme=theme
@@ -46,7 +50,9 @@ pub fn App(controller: ChatController) -> impl IntoView {
             on:dragleave=move |ev| attachments.drag_leave(&ev)
             on:drop=move |ev| attachments.drop(&drop_target, &ev)>
             <Show when=listed.clone()>
-                <conversations::ConversationList open=drawer/>
+                <Show when=move || built.get() fallback=|| view! { <div class="fc-list"></div> }>
+                    <conversations::ConversationList open=drawer/>
+                </Show>
             </Show>
             <div class="fc-main">
                 <Header/>
