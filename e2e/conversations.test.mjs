@@ -256,6 +256,8 @@ test("delete with undo in the list; rename by F2 and by the API; unknown ids rej
   await chat.root.getByRole("button", { name: "Undo" }).click();
   await rows.filter({ hasText: "delete me" }).waitFor();
   assert.match(await chat.root.locator(".fc-list-status").textContent(), /Restored “delete me”/);
+  await page.waitForFunction((id) => window.el().conversationId === id, deleted);
+  assert.deepEqual(await page.evaluate(() => window.el().messages), entries, "it was open: undo reopens it");
   const back = await page.evaluate(async (id) => {
     await window.el().openConversation(id);
     return window.el().messages;
@@ -514,10 +516,12 @@ test("the list at 360 px is a drawer, used by keyboard alone, and passes axe", a
   await page.waitForFunction(() => window.el().messages[0]?.content === "apples");
   await list.waitFor({ state: "hidden" });
   assert.equal(await toggle.getAttribute("aria-expanded"), "false", "opening one closes the drawer");
+  assert.equal(await page.evaluate(() => window.el().shadowRoot.activeElement?.getAttribute("part")), "input", "and the focus goes to the composer");
   await toggle.click();
   await list.waitFor({ state: "visible" });
   await page.keyboard.press("Escape");
   await list.waitFor({ state: "hidden" });
+  assert.equal(await focused(), "Conversations", "Escape gives the focus back to the drawer's button");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -51,6 +51,18 @@ fn download(name: &str, text: &str, mime: &str) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
+/// Focuses the element matching `selector` in the chat around `nav` (the composer after a
+/// conversation is opened, the drawer's button after the drawer is closed).
+fn focus_near(nav: NodeRef<leptos::html::Nav>, selector: &str) {
+    let target = nav
+        .get_untracked()
+        .and_then(|nav| nav.closest(".fc-app").ok().flatten())
+        .and_then(|app| app.query_selector(selector).ok().flatten());
+    if let Some(el) = target {
+        let _ = el.unchecked_ref::<web_sys::HtmlElement>().focus();
+    }
+}
+
 /// Moves the focus to the previous / next conversation on Up / Down (Home / End: the ends).
 fn arrow_keys(ev: &web_sys::KeyboardEvent) {
     let key = ev.key();
@@ -93,7 +105,9 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let renaming = RwSignal::new(None::<String>);
     let status = RwSignal::new(None::<String>);
-    let undo = RwSignal::new(None::<Conversation>);
+    // The deleted conversation, and whether it was the open one.
+    let undo = RwSignal::new(None::<(Conversation, bool)>);
+    let nav = NodeRef::<leptos::html::Nav>::new();
     let format = RwSignal::new("json".to_owned());
     let scope_all = RwSignal::new(true);
     let picker = NodeRef::<leptos::html::Input>::new();
@@ -117,7 +131,10 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
         let c = c.clone();
         spawn_local(async move {
             match c.open_conversation(&id).await {
-                Ok(()) => open.set(false),
+                Ok(()) => {
+                    open.set(false);
+                    focus_near(nav, "[part~=input]");
+                }
                 Err(e) => status.set(Some(e.message)),
             }
         });
@@ -136,13 +153,14 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
     let delete = move |id: String| {
         let c = c.clone();
         spawn_local(async move {
+            let was_open = c.open_id() == id;
             match c.delete_conversation(&id).await {
                 Ok(gone) => {
                     status.set(Some(format!("Deleted “{}”.", gone.title)));
-                    undo.set(Some(gone));
+                    undo.set(Some((gone, was_open)));
                     gloo_timers::future::TimeoutFuture::new(UNDO_MS).await;
                     undo.update(|u| {
-                        if u.as_ref().is_some_and(|u| u.id == id) {
+                        if u.as_ref().is_some_and(|(u, _)| u.id == id) {
                             *u = None;
                         }
                     });
@@ -153,14 +171,19 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
     };
     let c = controller.clone();
     let undo_delete = move |_| {
-        let Some(gone) = undo.get_untracked() else {
+        let Some((gone, was_open)) = undo.get_untracked() else {
             return;
         };
         undo.set(None);
         let c = c.clone();
         spawn_local(async move {
-            let title = gone.title.clone();
-            status.set(Some(match c.restore_conversation(gone).await {
+            let (id, title) = (gone.id.clone(), gone.title.clone());
+            let restored = c.restore_conversation(gone).await;
+            // It was on screen and nothing was started since: it comes back there too.
+            if restored.is_ok() && was_open && c.entries.with_untracked(Vec::is_empty) {
+                let _ = c.open_conversation(&id).await;
+            }
+            status.set(Some(match restored {
                 Ok(()) => format!("Restored “{title}”."),
                 Err(e) => e.message,
             }));
@@ -223,11 +246,12 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
     };
 
     view! {
-        <nav class="fc-list" part="conversations" aria-label="Conversations"
+        <nav class="fc-list" part="conversations" aria-label="Conversations" node_ref=nav
             data-open=move || open.get().then_some("true")
             on:keydown=move |ev: web_sys::KeyboardEvent| {
                 if ev.key() == "Escape" && open.get_untracked() {
                     open.set(false);
+                    focus_near(nav, ".fc-list-toggle");
                 }
             }>
             <div class="fc-list-head">
