@@ -20,6 +20,8 @@ echo "== 4. start-up"
 node bench/startup.mjs "$@"
 echo "== 6. conversations (issue 16): open 200 messages, a list of 1,000, search"
 node bench/conversations.mjs "$@"
+echo "== 7. first load (issue 17): the page's own requests until the composer is usable"
+node bench/first-load.mjs "$@"
 echo "== images (issue 6): 12-megapixel JPEG pick → thumbnail, base64 in a release build"
 node bench/images/pick-12mp.mjs
 bench/images/build-base64.sh >/dev/null 2>&1 || bench/images/build-base64.sh

@@ -9,3 +9,5 @@ export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 . scripts/release-env.sh
 trunk build --release
 test -f dist/foundry-chat.js || { echo "build: dist/foundry-chat.js is missing" >&2; exit 1; }
+# The .br and .gz twins the dev server sends with Content-Encoding (scripts/precompress.mjs).
+node scripts/precompress.mjs dist

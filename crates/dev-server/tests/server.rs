@@ -34,10 +34,14 @@ fn dist_dir() -> PathBuf {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     ));
-    let files: [(&str, &[u8]); 8] = [
+    let files: [(&str, &[u8]); 11] = [
         ("index.html", b"<!doctype html><title>app</title>"),
         ("embed.html", b"<!doctype html><title>embed</title>"),
         ("app_bg.wasm", b"\0asm\x01\0\0\0"),
+        // the precompressed twins scripts/build.sh writes (contents only told apart here)
+        ("app_bg.wasm.br", b"brotli bytes"),
+        ("app_bg.wasm.gz", b"gzip bytes"),
+        ("chunk-0123456789abcdef.wasm", b"\0asm\x01\0\0\0"),
         ("foundry-chat.js", b"export {};"),
         ("style.css", b"body{}"),
         ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
@@ -169,6 +173,52 @@ async fn static_files_are_served_with_correct_mime_types() {
     assert_eq!(
         missing.map(|r| r.status()).ok(),
         Some(StatusCode::NOT_FOUND)
+    );
+}
+
+#[tokio::test]
+async fn precompressed_twins_are_served_by_accept_encoding_and_hashed_names_cached_for_good() {
+    let base = demo().await;
+    let client = Client::new();
+    for (accept, encoding, body) in [
+        ("br, gzip", Some("br"), &b"brotli bytes"[..]),
+        ("gzip", Some("gzip"), &b"gzip bytes"[..]),
+        ("identity", None, &b"\0asm\x01\0\0\0"[..]),
+    ] {
+        let response = client
+            .get(format!("{base}/app_bg.wasm"))
+            .header("accept-encoding", accept)
+            .send()
+            .await;
+        let Ok(response) = response else {
+            panic!("{accept}: request failed")
+        };
+        let headers = response.headers().clone();
+        assert_eq!(
+            headers
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(headers["content-type"], "application/wasm", "{accept}");
+        assert!(
+            headers.get("cache-control").is_none(),
+            "not hashed: {accept}"
+        );
+        let bytes = response.bytes().await.unwrap_or_default();
+        assert_eq!(&bytes[..], body, "{accept}");
+    }
+    let hashed = client
+        .get(format!("{base}/chunk-0123456789abcdef.wasm"))
+        .send()
+        .await;
+    let cache = hashed
+        .ok()
+        .and_then(|r| r.headers().get("cache-control").cloned());
+    assert_eq!(
+        cache.as_ref().and_then(|v| v.to_str().ok()),
+        Some("public, max-age=31536000, immutable")
     );
 }
 
