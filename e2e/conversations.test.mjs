@@ -101,6 +101,7 @@ test("three conversations survive a reload and reopen with their exact entries",
   await defineHelpers(page);
   await restored(page);
   assert.equal(await page.evaluate(() => window.el().conversationId), list[0].id, "the newest one is open again");
+  await chat.root.locator(".fc-conv-open").nth(2).waitFor();
   assert.deepEqual(await chat.root.locator(".fc-conv-open span").allTextContents(), ["third topic", "second topic", "first topic"]);
   for (const { id } of list) {
     const r = await page.evaluate((id) => window.call("openConversation", id), id);
@@ -249,6 +250,7 @@ test("delete with undo in the list; rename by F2 and by the API; unknown ids rej
   const rows = chat.root.locator(".fc-conv-open span");
   await chat.root.getByRole("button", { name: "Delete “delete me”" }).click();
   await page.waitForFunction(async () => (await window.el().conversations()).length === 1);
+  await rows.filter({ hasText: "delete me" }).waitFor({ state: "detached" });
   assert.deepEqual(await rows.allTextContents(), ["keep me"]);
   assert.notEqual(await page.evaluate(() => window.el().conversationId), deleted, "the open one was deleted: a new one starts");
   assert.equal(await page.evaluate(() => window.el().messages.length), 0);
@@ -358,27 +360,49 @@ test("two tabs see the same list and never overwrite each other's conversation",
     await a.page.evaluate(() => window.el().messages),
   );
 
-  // Both change it at the same moment: both versions are kept, nothing is lost.
-  const entry = (text) => ({ id: `e-${text}`, role: "user", content: text });
-  const base = await a.page.evaluate(() => window.el().messages);
-  await Promise.all([
-    a.page.evaluate((m) => (window.el().messages = m), [...base, entry("A wrote this")]),
-    b.page.evaluate((m) => (window.el().messages = m), [...base, entry("B wrote this")]),
-  ]);
-  await Promise.all([a.page.evaluate(() => window.settled()), b.page.evaluate(() => window.settled())]);
+  // A change that B has not heard of yet (written straight into the database from tab A, as
+  // a tab whose message is still on its way would), then B changes the same conversation:
+  // B's copy is stale, so it is stored beside A's, not over it.
+  const base = await b.page.evaluate(() => window.el().messages);
+  await a.page.evaluate(async (id) => {
+    const db = await new Promise((resolve) => {
+      const open = indexedDB.open("foundry-chat");
+      open.onsuccess = () => resolve(open.result);
+    });
+    const tx = db.transaction(["meta", "body"], "readwrite");
+    const meta = tx.objectStore("meta");
+    const body = tx.objectStore("body");
+    const key = ["foundry-chat", id];
+    const [m, b] = await Promise.all(
+      [meta.get(key), body.get(key)].map((r) => new Promise((resolve) => (r.onsuccess = () => resolve(r.result)))),
+    );
+    const entries = [...JSON.parse(b.entries), { id: "e-a", role: "user", content: "A wrote this" }];
+    meta.put({ ...m, rev: m.rev + 1, message_count: entries.length });
+    body.put({ ...b, entries: JSON.stringify(entries) });
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    db.close();
+  }, id);
+  await b.page.evaluate((m) => {
+    window.el().messages = [...m, { id: "e-b", role: "user", content: "B wrote this" }];
+  }, base);
+  await b.page.evaluate(() => window.settled());
   const all = await a.page.evaluate(async () => {
     const el = window.el();
-    const texts = [];
+    const out = [];
     for (const c of await el.conversations()) {
       await el.openConversation(c.id);
-      texts.push(el.messages.map((m) => m.content).at(-1));
+      out.push(el.messages.slice(-2).map((m) => m.content));
     }
-    return texts;
+    return out;
   });
   assert.equal(all.length, 2, JSON.stringify(all));
-  assert.deepEqual(all.sort(), ["A wrote this", "B wrote this"]);
+  assert.deepEqual(
+    all.map((last) => last[1]).sort(),
+    ["A wrote this", "B wrote this"],
+    "both versions are kept, nothing is lost",
+  );
   const notices = await Promise.all([a, b].map((t) => t.chat.root.locator(".fc-storage-notice").count()));
-  assert.deepEqual(notices.sort(), [0, 1], "the tab whose copy moved says so");
+  assert.deepEqual(notices, [0, 1], "the tab whose copy moved (B) says so");
   assert.deepEqual([...a.problems, ...b.problems], []);
   await context.close();
 });

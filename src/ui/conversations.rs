@@ -63,6 +63,20 @@ fn focus_near(nav: NodeRef<leptos::html::Nav>, selector: &str) {
     }
 }
 
+/// The `data-act` of the element an event reached and the `data-id` of its row.
+fn action_of(ev: &web_sys::Event) -> Option<(String, String)> {
+    let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let act = target
+        .closest("[data-act]")
+        .ok()??
+        .get_attribute("data-act")?;
+    let id = target
+        .closest("[data-id]")
+        .ok()??
+        .get_attribute("data-id")?;
+    Some((act, id))
+}
+
 /// Moves the focus to the previous / next conversation on Up / Down (Home / End: the ends).
 fn arrow_keys(ev: &web_sys::KeyboardEvent) {
     let key = ev.key();
@@ -245,6 +259,27 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
         }
     };
 
+    // One pair of handlers for every row: the target's `data-act` and its row's `data-id`.
+    let on_click = {
+        let open_one = open_one.clone();
+        let delete = delete.clone();
+        move |ev: web_sys::MouseEvent| match action_of(&ev) {
+            Some((act, id)) if act == "open" => open_one(id),
+            Some((act, id)) if act == "rename" => renaming.set(Some(id)),
+            Some((act, id)) if act == "delete" => delete(id),
+            _ => {}
+        }
+    };
+    let on_keydown = move |ev: web_sys::KeyboardEvent| match (ev.key().as_str(), action_of(&ev)) {
+        ("F2", Some((act, id))) if act == "open" => renaming.set(Some(id)),
+        ("Enter", Some((act, id))) if act == "name" => rename(id, event_target_value(&ev)),
+        ("Escape", Some((act, _))) if act == "name" => {
+            ev.stop_propagation();
+            renaming.set(None);
+        }
+        _ => arrow_keys(&ev),
+    };
+
     view! {
         <nav class="fc-list" part="conversations" aria-label="Conversations" node_ref=nav
             data-open=move || open.get().then_some("true")
@@ -260,7 +295,7 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))/>
             </div>
-            <ul class="fc-list-items" on:keydown=move |ev| arrow_keys(&ev)>
+            <ul class="fc-list-items" on:click=on_click on:keydown=on_keydown>
                 <For each=shown key=|row| row.clone() let:row>
                     {
                         let (id, title, updated) = row;
@@ -273,62 +308,24 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
                             let id = id.clone();
                             move || renaming.with(|r| r.as_deref() == Some(id.as_str()))
                         };
-                        let (open_id, rename_id, delete_id, save_id) =
-                            (id.clone(), id.clone(), id.clone(), id);
-                        let open_one = open_one.clone();
-                        let delete = delete.clone();
-                        let rename = rename.clone();
                         let (rename_label, delete_label) =
                             (format!("Rename “{title}”"), format!("Delete “{title}”"));
                         let label = title.clone();
                         view! {
-                            <li class="fc-conv" aria-current=move || is_current().then_some("true")>
-                                <Show when=is_renaming.clone() fallback=move || {
-                                    let open_id = open_id.clone();
-                                    let open_one = open_one.clone();
-                                    view! {
-                                        <button type="button" class="fc-conv-open"
-                                            on:click=move |_| open_one(open_id.clone())
-                                            on:keydown={
-                                                let rename_id = rename_id.clone();
-                                                move |ev: web_sys::KeyboardEvent| {
-                                                    if ev.key() == "F2" {
-                                                        renaming.set(Some(rename_id.clone()));
-                                                    }
-                                                }
-                                            }>
-                                            <span>{title.clone()}</span>
-                                            <small>{date_of(updated)}</small>
-                                        </button>
-                                    }
+                            <li class="fc-conv" data-id=id aria-current=move || is_current().then_some("true")>
+                                <Show when=is_renaming fallback=move || view! {
+                                    <button type="button" class="fc-conv-open" data-act="open">
+                                        <span>{title.clone()}</span>
+                                        <small>{date_of(updated)}</small>
+                                    </button>
                                 }>
-                                    <input class="fc-conv-name" aria-label="New title" prop:value=label.clone()
-                                        autofocus
-                                        on:keydown={
-                                            let rename = rename.clone();
-                                            let save_id = save_id.clone();
-                                            move |ev: web_sys::KeyboardEvent| match ev.key().as_str() {
-                                                "Enter" => rename(save_id.clone(), event_target_value(&ev)),
-                                                "Escape" => {
-                                                    ev.stop_propagation();
-                                                    renaming.set(None);
-                                                }
-                                                _ => {}
-                                            }
-                                        }/>
+                                    <input class="fc-conv-name" data-act="name" aria-label="New title"
+                                        prop:value=label.clone() autofocus/>
                                 </Show>
-                                <button type="button" class="fc-conv-act" aria-label=rename_label
-                                    title="Rename (F2)"
-                                    on:click={
-                                        let id = delete_id.clone();
-                                        move |_| renaming.set(Some(id.clone()))
-                                    }>"✎"</button>
-                                <button type="button" class="fc-conv-act" aria-label=delete_label
-                                    title="Delete"
-                                    on:click={
-                                        let id = delete_id.clone();
-                                        move |_| delete(id.clone())
-                                    }>"🗑"</button>
+                                <button type="button" class="fc-conv-act" data-act="rename"
+                                    aria-label=rename_label title="Rename (F2)">"✎"</button>
+                                <button type="button" class="fc-conv-act" data-act="delete"
+                                    aria-label=delete_label title="Delete">"🗑"</button>
                             </li>
                         }
                     }
