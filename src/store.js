@@ -1,6 +1,6 @@
 // The IndexedDB side of the conversation store: a thin promise wrapper over the browser's
 // database, plus the BroadcastChannel that tells the page's other tabs about a change. What
-// is stored, when and why lives in conversations.rs; this file only moves records.
+// is stored, when and why lives in src/session/library.rs; this file only moves records.
 //
 // Database `foundry-chat`, two object stores keyed by [ns, id] (ns = the `persist` key):
 // `meta` holds what the list shows and searches (small), `body` the transcript as JSON text.
