@@ -222,6 +222,11 @@ fn parse_or_default<T: Named + Default>(value: Option<&str>) -> T {
 }
 
 impl Settings {
+    /// Whether the list of stored conversations shows (`conversations="list"` with `persist`).
+    pub fn lists_conversations(&self) -> bool {
+        self.conversation_list && self.persist.is_some()
+    }
+
     /// `self` as loaded from storage, over `page` (the settings the page configured): what
     /// is not stored comes from the page, the key only when the user opted in to storing
     /// it, and a value out of range keeps the page's.

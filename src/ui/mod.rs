@@ -34,7 +34,7 @@ pub fn App(controller: ChatController) -> impl IntoView {
     let drop_target = controller.clone();
     let listed = {
         let settings = controller.settings.clone();
-        move || settings.with(|s| s.conversation_list && s.persist.is_some())
+        move || settings.with(crate::settings::Settings::lists_conversations)
     };
     // The list as a drawer (in a narrow chat): open or not.
     let drawer = RwSignal::new(false);
@@ -128,7 +128,7 @@ fn Header() -> impl IntoView {
     };
     let listed = {
         let settings = controller.settings.clone();
-        move || settings.with(|s| s.conversation_list && s.persist.is_some())
+        move || settings.with(crate::settings::Settings::lists_conversations)
     };
     let drawer = expect_context::<Drawer>().0;
     view! {
