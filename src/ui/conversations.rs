@@ -325,7 +325,7 @@ pub fn ConversationList(open: RwSignal<bool>) -> impl IntoView {
                                 <button type="button" class="fc-conv-act" data-act="rename"
                                     aria-label=rename_label title="Rename (F2)">"✎"</button>
                                 <button type="button" class="fc-conv-act" data-act="delete"
-                                    aria-label=delete_label title="Delete">"🗑"</button>
+                                    aria-label=delete_label title="Delete">"✕"</button>
                             </li>
                         }
                     }
